@@ -1,0 +1,419 @@
+// Package archive is the archive pipeline: items in, messages filed. For each
+// item it stores the attachment bytes in the blob store, converts the item
+// into an RFC 5322 message, maps its participants to mailboxes (the custom
+// CSV first, then the email-address property, a mapping counting only when
+// the mailbox exists), and files a copy into the source's folder of every
+// mapped mailbox. An item that maps to nobody is kept in the quarantine with
+// the reason, and filed by Replay once the mapping is fixed.
+//
+// Items are committed in batches, each batch one transaction: after a crash
+// every item is either wholly archived or absent, and running the same input
+// again archives each missing item once and nothing twice.
+package archive
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/custos-archive/custos/connector/convert"
+	"github.com/custos-archive/custos/connector/usermap"
+	"github.com/custos-archive/custos/item"
+	"github.com/custos-archive/custos/store"
+	"github.com/custos-archive/custos/store/blob"
+)
+
+// Store is what the pipeline needs of the archive's store. The embedded
+// SQLite store implements it; the PostgreSQL + S3 store is the second
+// implementation.
+type Store interface {
+	Blobs() blob.Store
+	MailboxIndex(ctx context.Context) (map[string]int64, error)
+	Archive(ctx context.Context, batch []store.NewItem) ([]store.Outcome, error)
+	Mapping(ctx context.Context, name string) ([]byte, error)
+	SetMapping(ctx context.Context, name string, csv []byte) error
+	QuarantineList(ctx context.Context, f store.QuarantineFilter, fn func(store.Quarantined) error) error
+	ReleaseQuarantined(ctx context.Context, rs []store.Release) (items, copies int, err error)
+}
+
+// Pipeline archives items into a store.
+type Pipeline struct {
+	st     Store
+	norm   *usermap.Normalizer
+	log    *slog.Logger
+	batch  int
+	report func(Progress)
+}
+
+// Options configure a Pipeline.
+type Options struct {
+	// Normalizer turns numbers in mapping files into E.164; its default
+	// region applies to numbers written without a country code.
+	Normalizer *usermap.Normalizer
+	// BatchSize is the number of items committed per transaction (default 500).
+	BatchSize int
+	// Logger receives the pipeline's logs; nil discards them.
+	Logger *slog.Logger
+	// Progress, when set, is called after each committed batch.
+	Progress func(Progress)
+}
+
+// Progress is how far an import has come.
+type Progress struct {
+	Line  int   // input lines read
+	Bytes int64 // input bytes read, when known
+}
+
+// New returns a pipeline over st.
+func New(st Store, opt Options) (*Pipeline, error) {
+	p := &Pipeline{st: st, norm: opt.Normalizer, log: opt.Logger, batch: opt.BatchSize, report: opt.Progress}
+	if p.norm == nil {
+		n, err := usermap.NewNormalizer("US")
+		if err != nil {
+			return nil, err
+		}
+		p.norm = n
+	}
+	if p.log == nil {
+		p.log = slog.New(slog.DiscardHandler)
+	}
+	if p.batch <= 0 {
+		p.batch = 500
+	}
+	return p, nil
+}
+
+// Mapping names the custom mapping table of a source and whether automatic
+// mapping by the email-address property is on.
+type Mapping struct {
+	Name string // the table's name in the store; "" for none
+	Auto bool
+}
+
+// MappingName is the name under which a source's custom mapping is stored.
+func MappingName(src item.Source) string { return "source:" + string(src) }
+
+// SetMapping parses a mapping CSV and stores it as the source's custom
+// mapping, replacing the one before. A malformed file is refused whole, with
+// an error naming its line and field, and the stored mapping is unchanged.
+func (p *Pipeline) SetMapping(ctx context.Context, src item.Source, r io.Reader, file string) (*usermap.Table, error) {
+	t, err := usermap.Parse(r, file, p.norm)
+	if err != nil {
+		return nil, err
+	}
+	var b strings.Builder
+	if err := usermap.Write(&b, t.Entries()); err != nil {
+		return nil, err
+	}
+	if err := p.st.SetMapping(ctx, MappingName(src), []byte(b.String())); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// table loads a stored mapping table; a missing one is an empty table.
+func (p *Pipeline) table(ctx context.Context, name string) (*usermap.Table, error) {
+	if name == "" {
+		return nil, nil
+	}
+	csv, err := p.st.Mapping(ctx, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	t, err := usermap.Parse(strings.NewReader(string(csv)), name, p.norm)
+	if err != nil {
+		return nil, fmt.Errorf("stored mapping %q is unreadable: %w", name, err)
+	}
+	return t, nil
+}
+
+// Unmapped is an item that mapped to no mailbox and went to the quarantine.
+type Unmapped struct {
+	Line     int      `json:"line,omitempty"`
+	Source   string   `json:"source"`
+	SourceID string   `json:"source_id"`
+	Reason   string   `json:"reason"`
+	Numbers  []string `json:"numbers"`
+}
+
+// Failure is an input item that could not be archived.
+type Failure struct {
+	Line     int    `json:"line"`
+	SourceID string `json:"source_id,omitempty"`
+	Error    string `json:"error"`
+}
+
+// Report counts what an import did. Every input item is counted once in
+// exactly one of Imported, Duplicates, Unmapped or Failed, so
+// Fetched = Imported + Duplicates + Unmapped + Failed.
+type Report struct {
+	Fetched    int `json:"fetched"`
+	Imported   int `json:"imported"`
+	Duplicates int `json:"duplicates"`
+	Copies     int `json:"copies"`
+	// Unmapped counts items kept in the quarantine.
+	Unmapped       int        `json:"unmapped"`
+	Failed         int        `json:"failed"`
+	UnmappedItems  []Unmapped `json:"unmapped_items,omitempty"`
+	FailedItems    []Failure  `json:"failed_items,omitempty"`
+	MessageBytes   int64      `json:"message_bytes"`
+	AttachmentRefs int        `json:"attachment_refs"`
+}
+
+// mapper resolves an item's participants to mailbox ids.
+type mapper struct {
+	idx   map[string]int64
+	table *usermap.Table
+	m     Mapping
+}
+
+func (p *Pipeline) newMapper(ctx context.Context, m Mapping) (*mapper, error) {
+	idx, err := p.st.MailboxIndex(ctx)
+	if err != nil {
+		return nil, err
+	}
+	t, err := p.table(ctx, m.Name)
+	if err != nil {
+		return nil, err
+	}
+	return &mapper{idx: idx, table: t, m: m}, nil
+}
+
+func (mp *mapper) resolve(it *item.Item) ([]int64, *store.Quarantine) {
+	ps := it.Participants()
+	ups := make([]usermap.Participant, len(ps))
+	for i, x := range ps {
+		ups[i] = usermap.Participant{Name: x.Name, Phone: x.Phone, Email: x.Email}
+	}
+	res := usermap.Resolve(it.Time, ups, usermap.Options{
+		Table: mp.table,
+		Auto:  mp.m.Auto,
+		MailboxExists: func(a string) bool {
+			_, ok := mp.idx[strings.ToLower(a)]
+			return ok
+		},
+	})
+	if len(res.Mailboxes) > 0 {
+		ids := make([]int64, 0, len(res.Mailboxes))
+		for _, a := range res.Mailboxes {
+			ids = append(ids, mp.idx[strings.ToLower(a)])
+		}
+		return ids, nil
+	}
+	q := &store.Quarantine{Mapping: mp.m.Name, Auto: mp.m.Auto}
+	var reasons []string
+	for _, miss := range res.Unmapped {
+		reasons = append(reasons, miss.Reason)
+	}
+	for _, x := range ps {
+		switch {
+		case x.Phone != "":
+			q.Numbers = append(q.Numbers, x.Phone)
+		case x.ID != "":
+			q.Numbers = append(q.Numbers, x.ID)
+		case x.Email != "":
+			q.Numbers = append(q.Numbers, x.Email)
+		}
+	}
+	q.Reason = "no participant maps to a mailbox: " + strings.Join(reasons, "; ")
+	return nil, q
+}
+
+// Import reads items as JSON lines from r and archives them. file names the
+// input in errors; dir is where attachment paths are relative to; src, when
+// set, is the source every item must have (and the default for lines without
+// one). A bad line is reported in the report's failures and the rest goes
+// on; the returned error is for what stops the whole import (the store
+// failing, the context ending).
+func (p *Pipeline) Import(ctx context.Context, r io.Reader, file, dir string, src item.Source, m Mapping) (*Report, error) {
+	mp, err := p.newMapper(ctx, m)
+	if err != nil {
+		return nil, err
+	}
+	rep := &Report{}
+	ir := item.NewReader(r, file)
+	ir.Default = src
+	var batch []store.NewItem
+	var lines []int
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		outs, err := p.st.Archive(ctx, batch)
+		if err != nil {
+			return err
+		}
+		for i, o := range outs {
+			it := batch[i].Item
+			switch {
+			case o.Duplicate:
+				rep.Duplicates++
+			case o.Quarantined:
+				rep.Unmapped++
+				q := batch[i].Quarantine
+				rep.UnmappedItems = append(rep.UnmappedItems, Unmapped{Line: lines[i], Source: string(it.Source),
+					SourceID: it.SourceID, Reason: q.Reason, Numbers: q.Numbers})
+			default:
+				rep.Imported++
+				rep.Copies += o.Copies
+				rep.MessageBytes += batch[i].Size
+				rep.AttachmentRefs += len(batch[i].Message.Holes)
+			}
+		}
+		batch, lines = batch[:0], lines[:0]
+		if p.report != nil {
+			p.report(Progress{Line: ir.Line()})
+		}
+		return nil
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			return rep, err
+		}
+		it, line, err := ir.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var le *item.LineError
+			if !errors.As(err, &le) {
+				return rep, err
+			}
+			rep.Fetched++
+			rep.Failed++
+			rep.FailedItems = append(rep.FailedItems, Failure{Line: line, Error: le.Error()})
+			continue
+		}
+		rep.Fetched++
+		n, err := p.prepare(ctx, it, dir, mp)
+		if err != nil {
+			if ctx.Err() != nil {
+				return rep, ctx.Err()
+			}
+			rep.Failed++
+			rep.FailedItems = append(rep.FailedItems, Failure{Line: line, SourceID: it.SourceID,
+				Error: fmt.Sprintf("%s:%d: %v", file, line, err)})
+			continue
+		}
+		batch = append(batch, n)
+		lines = append(lines, line)
+		if len(batch) >= p.batch {
+			if err := flush(); err != nil {
+				return rep, err
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return rep, err
+	}
+	return rep, nil
+}
+
+// ArchiveItems archives items already in memory (from a connector or the
+// capture side), in one batch per call. Attachment paths are relative to dir.
+func (p *Pipeline) ArchiveItems(ctx context.Context, items []*item.Item, dir string, m Mapping) (*Report, error) {
+	var buf strings.Builder
+	w := item.NewWriter(&buf)
+	for _, it := range items {
+		if err := w.Write(it); err != nil {
+			return nil, err
+		}
+	}
+	return p.Import(ctx, strings.NewReader(buf.String()), "items", dir, "", m)
+}
+
+// prepare stores the item's attachments, converts and maps it.
+func (p *Pipeline) prepare(ctx context.Context, it *item.Item, dir string, mp *mapper) (store.NewItem, error) {
+	bs := p.st.Blobs()
+	refs, err := convert.StoreAttachments(ctx, bs, it, dir)
+	if err != nil {
+		return store.NewItem{}, err
+	}
+	// The stored item refers to its bytes by blob only.
+	for i, a := range it.AllAttachments() {
+		a.Data, a.Path = nil, ""
+		a.Blob = refs[i].String()
+		a.Size = refs[i].Size
+		a.SHA256 = refs[i].SHA256
+	}
+	msg, err := convert.Convert(it, refs)
+	if err != nil {
+		return store.NewItem{}, err
+	}
+	h := sha256.New()
+	size, err := msg.Render(h, func(sha string) (io.ReadCloser, error) {
+		rc, _, err := bs.Open(ctx, sha)
+		return rc, err
+	})
+	if err != nil {
+		return store.NewItem{}, err
+	}
+	n := store.NewItem{Item: it, Message: msg, SHA256: hex.EncodeToString(h.Sum(nil)), Size: size}
+	n.Mailboxes, n.Quarantine = mp.resolve(it)
+	return n, nil
+}
+
+// ReplayReport counts what a replay of the quarantine did.
+type ReplayReport struct {
+	Examined int `json:"examined"`
+	Released int `json:"released"`
+	Copies   int `json:"copies"`
+	Still    int `json:"still_quarantined"`
+}
+
+// Replay maps every quarantined item (of src, or all when src is "") again,
+// with the mapping table and automatic-mapping setting it was imported with
+// as they are now, and files those that now map into their mailboxes. An
+// item is released at most once, however often Replay runs.
+func (p *Pipeline) Replay(ctx context.Context, src item.Source) (*ReplayReport, error) {
+	rep := &ReplayReport{}
+	mappers := map[Mapping]*mapper{}
+	var after int64
+	for {
+		var rs []store.Release
+		n := 0
+		err := p.st.QuarantineList(ctx, store.QuarantineFilter{Source: src, After: after, Limit: p.batch}, func(q store.Quarantined) error {
+			n++
+			after = q.ID
+			m := Mapping{Name: q.Mapping, Auto: q.Auto}
+			mp, ok := mappers[m]
+			if !ok {
+				var err error
+				if mp, err = p.newMapper(ctx, m); err != nil {
+					return err
+				}
+				mappers[m] = mp
+			}
+			ids, _ := mp.resolve(q.Item)
+			if len(ids) > 0 {
+				rs = append(rs, store.Release{ItemID: q.ID, Source: q.Item.Source, Mailboxes: ids})
+			}
+			return nil
+		})
+		if err != nil {
+			return rep, err
+		}
+		rep.Examined += n
+		if len(rs) > 0 {
+			items, copies, err := p.st.ReleaseQuarantined(ctx, rs)
+			if err != nil {
+				return rep, err
+			}
+			rep.Released += items
+			rep.Copies += copies
+		}
+		if n < p.batch {
+			break
+		}
+	}
+	rep.Still = rep.Examined - rep.Released
+	return rep, nil
+}

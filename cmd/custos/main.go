@@ -1,0 +1,18 @@
+// Command custos archives employees' mobile business communications
+// (WhatsApp, WeChat/WeCom, SMS/MMS, calls) into per-person mailboxes for
+// compliance. Run `custos --help` for the commands.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}

@@ -1,0 +1,296 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/custos-archive/custos/connector/convert"
+	"github.com/custos-archive/custos/item"
+)
+
+// NewItem is an item ready to be archived: converted, its attachments in the
+// blob store, and mapped.
+type NewItem struct {
+	// Item is the item, its attachments referring to blobs (Blob set, Data
+	// and Path empty).
+	Item *item.Item
+	// Message is the converted message.
+	Message *convert.Message
+	// SHA256 and Size are those of the rendered message.
+	SHA256 string
+	Size   int64
+	// Folders are the mailboxes to file the item in, each with the folder
+	// name. Empty means the item goes to the quarantine.
+	Mailboxes []int64
+	// Quarantine says why the item mapped to nobody, when Mailboxes is empty.
+	Quarantine *Quarantine
+}
+
+// Quarantine is why an item mapped to no mailbox.
+type Quarantine struct {
+	Reason  string   // human reason, one clause per participant
+	Numbers []string // the participants' numbers (or ids where no number)
+	Mapping string   // the name of the mapping table used
+	Auto    bool     // whether automatic mapping by email property was on
+}
+
+// Outcome is what archiving did with one item.
+type Outcome struct {
+	ItemID      int64
+	Duplicate   bool // the item was already archived; nothing changed
+	Copies      int  // copies filed
+	Quarantined bool
+}
+
+// Archive stores a batch of items in one transaction: each new item once,
+// a copy in the source's folder of each of its mailboxes, or a quarantine
+// entry. An item already archived (same source and source id) is left as it
+// is and reported as a duplicate. When Archive returns without error the
+// whole batch is durable.
+func (s *Store) Archive(ctx context.Context, batch []NewItem) ([]Outcome, error) {
+	out := make([]Outcome, len(batch))
+	now := s.now()
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		insItem, err := tx.PrepareContext(ctx, `INSERT INTO items (source, source_id, kind, conversation_id, sent_at, message_id, size, sha256, skeleton, holes, item, archived_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, source_id) DO NOTHING RETURNING id`)
+		if err != nil {
+			return err
+		}
+		defer insItem.Close()
+		insBlob, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO item_blobs (item_id, sha256, size) VALUES (?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer insBlob.Close()
+		f := newFiler(ctx, tx, now)
+		defer f.close()
+		for i, n := range batch {
+			it := n.Item
+			meta, err := json.Marshal(it)
+			if err != nil {
+				return fmt.Errorf("item %q: %w", it.SourceID, err)
+			}
+			var id int64
+			err = insItem.QueryRowContext(ctx, string(it.Source), it.SourceID, string(it.Kind), it.Conversation.ID,
+				it.Time.UnixMilli(), convert.MessageID(it.Source, it.SourceID), n.Size, n.SHA256,
+				n.Message.Skeleton, formatHoles(n.Message.Holes), meta, now.UnixMilli()).Scan(&id)
+			if errors.Is(err, sql.ErrNoRows) {
+				out[i].Duplicate = true
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("item %q: %w", it.SourceID, err)
+			}
+			out[i].ItemID = id
+			for _, h := range n.Message.Holes {
+				if _, err := insBlob.ExecContext(ctx, id, h.SHA256, h.Size); err != nil {
+					return err
+				}
+			}
+			if len(n.Mailboxes) == 0 {
+				q := n.Quarantine
+				if q == nil {
+					q = &Quarantine{Reason: "no mailbox given"}
+				}
+				if err := insertQuarantine(ctx, tx, id, q, now); err != nil {
+					return err
+				}
+				out[i].Quarantined = true
+				continue
+			}
+			c, err := f.file(id, n.Mailboxes, it.Source.Folder())
+			if err != nil {
+				return fmt.Errorf("filing item %q: %w", it.SourceID, err)
+			}
+			out[i].Copies = c
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("archiving a batch of %d items: %w", len(batch), err)
+	}
+	return out, nil
+}
+
+// filer files copies of items into folders within one transaction.
+type filer struct {
+	ctx     context.Context
+	tx      *sql.Tx
+	now     time.Time
+	folders map[string]int64
+	ins     *sql.Stmt
+	err     error
+}
+
+func newFiler(ctx context.Context, tx *sql.Tx, now time.Time) *filer {
+	f := &filer{ctx: ctx, tx: tx, now: now, folders: map[string]int64{}}
+	f.ins, f.err = tx.PrepareContext(ctx, `INSERT INTO copies (folder_id, item_id, uid, filed_at)
+		SELECT ?, ?, uid_next, ? FROM folders WHERE id = ? ON CONFLICT (folder_id, item_id) DO NOTHING`)
+	return f
+}
+
+func (f *filer) close() {
+	if f.ins != nil {
+		f.ins.Close()
+	}
+}
+
+// file puts a copy of the item into the named folder of each mailbox and
+// returns the number of copies made.
+func (f *filer) file(itemID int64, mailboxes []int64, folder string) (int, error) {
+	if f.err != nil {
+		return 0, f.err
+	}
+	n := 0
+	for _, mb := range mailboxes {
+		key := strconv.FormatInt(mb, 10) + "/" + folder
+		fid, ok := f.folders[key]
+		if !ok {
+			var err error
+			fid, err = folderTx(f.ctx, f.tx, mb, folder, f.now)
+			if err != nil {
+				return n, err
+			}
+			f.folders[key] = fid
+		}
+		res, err := f.ins.ExecContext(f.ctx, fid, itemID, f.now.UnixMilli(), fid)
+		if err != nil {
+			return n, err
+		}
+		if k, _ := res.RowsAffected(); k == 1 {
+			if _, err := f.tx.ExecContext(f.ctx, `UPDATE folders SET uid_next = uid_next + 1 WHERE id = ?`, fid); err != nil {
+				return n, err
+			}
+			n++
+		}
+	}
+	return n, nil
+}
+
+func formatHoles(hs []convert.Hole) string {
+	parts := make([]string, len(hs))
+	for i, h := range hs {
+		parts[i] = strconv.Itoa(h.Offset) + ":" + h.SHA256 + ":" + strconv.FormatInt(h.Size, 10)
+	}
+	return strings.Join(parts, ",")
+}
+
+func parseHoles(s string) ([]convert.Hole, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var hs []convert.Hole
+	for _, p := range strings.Split(s, ",") {
+		f := strings.Split(p, ":")
+		if len(f) != 3 {
+			return nil, fmt.Errorf("bad hole %q", p)
+		}
+		off, err1 := strconv.Atoi(f[0])
+		size, err2 := strconv.ParseInt(f[2], 10, 64)
+		if err1 != nil || err2 != nil {
+			return nil, fmt.Errorf("bad hole %q", p)
+		}
+		hs = append(hs, convert.Hole{Offset: off, SHA256: f[1], Size: size})
+	}
+	return hs, nil
+}
+
+// StoredItem is an archived item as read back.
+type StoredItem struct {
+	ID         int64
+	Item       *item.Item
+	MessageID  string
+	Size       int64
+	SHA256     string
+	Message    *convert.Message
+	ArchivedAt time.Time
+}
+
+// Copy is an item filed in a folder.
+type Copy struct {
+	UID uint32
+	StoredItem
+}
+
+// Copies calls fn for each copy in the folder, in UID order.
+func (s *Store) Copies(ctx context.Context, folderID int64, fn func(Copy) error) error {
+	rows, err := s.r.QueryContext(ctx, `SELECT c.uid, i.id, i.message_id, i.size, i.sha256, i.skeleton, i.holes, i.item, i.archived_at
+		FROM copies c JOIN items i ON i.id = c.item_id WHERE c.folder_id = ? ORDER BY c.uid`, folderID)
+	if err != nil {
+		return fmt.Errorf("listing folder %d: %w", folderID, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c Copy
+		if err := scanItem(rows, &c.UID, &c.StoredItem); err != nil {
+			return fmt.Errorf("listing folder %d: %w", folderID, err)
+		}
+		if err := fn(c); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// Item returns the archived item with that source and source id.
+func (s *Store) Item(ctx context.Context, src item.Source, sourceID string) (StoredItem, error) {
+	row := s.r.QueryRowContext(ctx, `SELECT 0, id, message_id, size, sha256, skeleton, holes, item, archived_at
+		FROM items WHERE source = ? AND source_id = ?`, string(src), sourceID)
+	var si StoredItem
+	var uid uint32
+	err := scanItem(row, &uid, &si)
+	if errors.Is(err, sql.ErrNoRows) {
+		return StoredItem{}, fmt.Errorf("%s item %q: %w", src, sourceID, ErrNotFound)
+	}
+	if err != nil {
+		return StoredItem{}, fmt.Errorf("%s item %q: %w", src, sourceID, err)
+	}
+	return si, nil
+}
+
+type scanner interface{ Scan(...any) error }
+
+func scanItem(r scanner, uid *uint32, si *StoredItem) error {
+	var skel []byte
+	var holes, meta string
+	var archived int64
+	if err := r.Scan(uid, &si.ID, &si.MessageID, &si.Size, &si.SHA256, &skel, &holes, &meta, &archived); err != nil {
+		return err
+	}
+	hs, err := parseHoles(holes)
+	if err != nil {
+		return fmt.Errorf("item %d: %w", si.ID, err)
+	}
+	si.Message = &convert.Message{Skeleton: skel, Holes: hs}
+	si.Item = new(item.Item)
+	if err := json.Unmarshal([]byte(meta), si.Item); err != nil {
+		return fmt.Errorf("item %d: %w", si.ID, err)
+	}
+	si.ArchivedAt = time.UnixMilli(archived).UTC()
+	return nil
+}
+
+// Counts are totals over the archive.
+type Counts struct {
+	Items       int64 // distinct items stored
+	Copies      int64 // copies filed in folders
+	Quarantined int64 // items waiting in the quarantine
+	Blobs       int64 // distinct blobs referenced
+}
+
+// Counts returns totals over the archive.
+func (s *Store) Counts(ctx context.Context) (Counts, error) {
+	var c Counts
+	err := s.r.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM items), (SELECT COUNT(*) FROM copies),
+		(SELECT COUNT(*) FROM quarantine), (SELECT COUNT(DISTINCT sha256) FROM item_blobs)`).Scan(&c.Items, &c.Copies, &c.Quarantined, &c.Blobs)
+	if err != nil {
+		return c, fmt.Errorf("counting: %w", err)
+	}
+	return c, nil
+}

@@ -1,0 +1,164 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/custos-archive/custos/item"
+)
+
+func insertQuarantine(ctx context.Context, tx *sql.Tx, itemID int64, q *Quarantine, now time.Time) error {
+	nums, err := json.Marshal(q.Numbers)
+	if err != nil {
+		return err
+	}
+	auto := 0
+	if q.Auto {
+		auto = 1
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO quarantine (item_id, reason, numbers, mapping, auto, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		itemID, q.Reason, string(nums), q.Mapping, auto, now.UnixMilli())
+	return err
+}
+
+// Quarantined is an item waiting in the quarantine.
+type Quarantined struct {
+	StoredItem
+	Quarantine
+	Since time.Time
+}
+
+// QuarantineFilter narrows a quarantine listing.
+type QuarantineFilter struct {
+	Source item.Source // "" for all
+	Limit  int         // 0 for all
+	After  int64       // item id to start after, for paging
+}
+
+// QuarantineList calls fn for each quarantined item, in item order.
+func (s *Store) QuarantineList(ctx context.Context, f QuarantineFilter, fn func(Quarantined) error) error {
+	q := `SELECT 0, i.id, i.message_id, i.size, i.sha256, i.skeleton, i.holes, i.item, i.archived_at,
+			q.reason, q.numbers, q.mapping, q.auto, q.created_at
+		FROM quarantine q JOIN items i ON i.id = q.item_id WHERE i.id > ?`
+	args := []any{f.After}
+	if f.Source != "" {
+		q += ` AND i.source = ?`
+		args = append(args, string(f.Source))
+	}
+	q += ` ORDER BY i.id`
+	if f.Limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d", f.Limit)
+	}
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("listing quarantine: %w", err)
+	}
+	defer rows.Close()
+	var batch []Quarantined
+	for rows.Next() {
+		var x Quarantined
+		var uid uint32
+		var nums string
+		var auto int
+		var since int64
+		var skel []byte
+		var holes, meta string
+		var archived int64
+		if err := rows.Scan(&uid, &x.ID, &x.MessageID, &x.Size, &x.SHA256, &skel, &holes, &meta, &archived,
+			&x.Reason, &nums, &x.Mapping, &auto, &since); err != nil {
+			return fmt.Errorf("listing quarantine: %w", err)
+		}
+		row := rowOf{uid, x.ID, x.MessageID, x.Size, x.SHA256, skel, holes, meta, archived}
+		if err := scanItem(row, &uid, &x.StoredItem); err != nil {
+			return fmt.Errorf("listing quarantine: %w", err)
+		}
+		json.Unmarshal([]byte(nums), &x.Numbers)
+		x.Auto = auto == 1
+		x.Since = time.UnixMilli(since).UTC()
+		batch = append(batch, x)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("listing quarantine: %w", err)
+	}
+	rows.Close()
+	for _, x := range batch {
+		if err := fn(x); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rowOf replays already-scanned columns through scanItem.
+type rowOf struct {
+	uid      uint32
+	id       int64
+	mid      string
+	size     int64
+	sha      string
+	skel     []byte
+	holes    string
+	meta     string
+	archived int64
+}
+
+func (r rowOf) Scan(dst ...any) error {
+	*dst[0].(*uint32) = r.uid
+	*dst[1].(*int64) = r.id
+	*dst[2].(*string) = r.mid
+	*dst[3].(*int64) = r.size
+	*dst[4].(*string) = r.sha
+	*dst[5].(*[]byte) = r.skel
+	*dst[6].(*string) = r.holes
+	*dst[7].(*string) = r.meta
+	*dst[8].(*int64) = r.archived
+	return nil
+}
+
+// Release files a quarantined item into mailboxes and takes it out of the
+// quarantine.
+type Release struct {
+	ItemID    int64
+	Source    item.Source
+	Mailboxes []int64
+}
+
+// ReleaseQuarantined files each released item into its mailboxes and removes
+// it from the quarantine, all in one transaction. An item no longer in the
+// quarantine (released by a concurrent replay) is skipped, so a replay never
+// files an item twice. It returns the number of items released and copies
+// filed.
+func (s *Store) ReleaseQuarantined(ctx context.Context, rs []Release) (items, copies int, err error) {
+	now := s.now()
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		f := newFiler(ctx, tx, now)
+		defer f.close()
+		for _, r := range rs {
+			res, err := tx.ExecContext(ctx, `DELETE FROM quarantine WHERE item_id = ?`, r.ItemID)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				continue
+			}
+			if len(r.Mailboxes) == 0 {
+				return errors.New("release without mailboxes")
+			}
+			c, err := f.file(r.ItemID, r.Mailboxes, r.Source.Folder())
+			if err != nil {
+				return err
+			}
+			items++
+			copies += c
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, 0, fmt.Errorf("releasing quarantined items: %w", err)
+	}
+	return items, copies, nil
+}
