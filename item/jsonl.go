@@ -123,6 +123,8 @@ func (r *Reader) parse(raw []byte) (*Item, error) {
 	}
 	if it.Source == "" {
 		it.Source = r.Default
+	} else if _, err := ParseSource(string(it.Source)); err != nil {
+		return nil, lerr(0, "source", err)
 	} else if r.Default != "" && it.Source != r.Default {
 		return nil, lerr(0, "source", fmt.Errorf("source %q, but this import is for %q", it.Source, r.Default))
 	}

@@ -56,6 +56,11 @@ type Outcome struct {
 func (s *Store) Archive(ctx context.Context, batch []NewItem) ([]Outcome, error) {
 	out := make([]Outcome, len(batch))
 	now := s.now()
+	// The blobs the batch refers to are made durable before the rows that
+	// name them are committed.
+	if err := s.blobs.Sync(ctx); err != nil {
+		return nil, err
+	}
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		insItem, err := tx.PrepareContext(ctx, `INSERT INTO items (source, source_id, kind, conversation_id, sent_at, message_id, size, sha256, skeleton, holes, item, archived_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, source_id) DO NOTHING RETURNING id`)

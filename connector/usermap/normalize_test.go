@@ -61,7 +61,7 @@ func TestNormalize(t *testing.T) {
 		{"US", "tel:+12025550143", "+12025550143", false},
 		{"US", "TEL:+1-202-555-0143", "+12025550143", false},
 		{"US", "\u202a+1 202-555-0143\u202c", "+12025550143", false}, // direction marks, as chat apps copy them
-		{"US", "＋１ ２０２ ５５５ ０１４３", "+12025550143", false},      // full-width
+		{"US", "＋１ ２０２ ５５５ ０１４３", "+12025550143", false},             // full-width
 		{"US", "+800 1234 5678", "+80012345678", false},              // non-geographic
 		{"", "+49 30 901820", "+4930901820", false},
 		// National: the default region applies.

@@ -30,9 +30,13 @@ func (r Ref) String() string { return "sha256:" + r.SHA256 }
 // Store is a content-addressed blob store.
 type Store interface {
 	// Put streams r into the store and returns its ref. When Put returns
-	// without error the blob is durable: it survives a crash of the process
-	// and of the machine. Putting bytes already stored is cheap and harmless.
+	// without error the blob is whole and readable; it is durable (survives
+	// a crash of the machine) after the next Sync. Putting bytes already
+	// stored is cheap and harmless.
 	Put(ctx context.Context, r io.Reader) (Ref, error)
+	// Sync makes every blob Put so far durable. Callers Sync once per batch,
+	// before committing the metadata that refers to the blobs.
+	Sync(ctx context.Context) error
 	// Open returns the blob's bytes and size, or an error wrapping ErrNotFound.
 	Open(ctx context.Context, sha256 string) (io.ReadCloser, int64, error)
 	// Stat returns the blob's size, or an error wrapping ErrNotFound.

@@ -10,13 +10,20 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 )
 
 // Disk is a Store in a folder of the local file system. A blob with hash
 // abcdef… lives at ab/cd/abcdef…; bytes are written to tmp/, fsync'd, and
 // renamed into place, so a blob is either whole or absent.
+//
+// Durability is batched: Put leaves the new file and its rename in the page
+// cache, and Sync flushes them all with one syncfs(2) of the file system
+// (Linux), or an fsync of each file and folder elsewhere.
 type Disk struct {
-	dir string
+	dir     string
+	mu      sync.Mutex
+	pending []string // files and folders written since the last Sync
 }
 
 // OpenDisk opens (creating if needed) a disk blob store in dir.
@@ -61,9 +68,6 @@ func (d *Disk) Put(ctx context.Context, r io.Reader) (Ref, error) {
 		os.Remove(tmp)
 		return ref, nil
 	}
-	if err := f.Sync(); err != nil {
-		return fail(err)
-	}
 	if err := f.Close(); err != nil {
 		return fail(err)
 	}
@@ -76,19 +80,28 @@ func (d *Disk) Put(ctx context.Context, r io.Reader) (Ref, error) {
 		os.Remove(tmp)
 		return Ref{}, fmt.Errorf("storing blob: %w", err)
 	}
-	if err := syncDir(dir); err != nil {
-		return Ref{}, fmt.Errorf("storing blob: %w", err)
-	}
+	d.mu.Lock()
+	d.pending = append(d.pending, final, dir)
+	d.mu.Unlock()
 	return ref, nil
 }
 
-func syncDir(dir string) error {
-	f, err := os.Open(dir)
-	if err != nil {
-		return err
+// Sync implements Store.
+func (d *Disk) Sync(ctx context.Context) error {
+	d.mu.Lock()
+	pending := d.pending
+	d.pending = nil
+	d.mu.Unlock()
+	if len(pending) == 0 {
+		return nil
 	}
-	defer f.Close()
-	return f.Sync()
+	if err := syncAll(d.dir, pending); err != nil {
+		d.mu.Lock()
+		d.pending = append(d.pending, pending...)
+		d.mu.Unlock()
+		return fmt.Errorf("syncing blobs: %w", err)
+	}
+	return nil
 }
 
 // Open implements Store.
