@@ -94,10 +94,11 @@ func (n *Normalizer) Region() string {
 
 // Normalize returns raw as an E.164 number ("+12025550143").
 //
-// raw may be written with spaces, dashes, dots, slashes and brackets, with a
-// leading "tel:", and with invisible formatting characters (such as the
-// direction marks chat apps put around numbers), all of which are ignored. It
-// is read as follows:
+// raw may be written with ASCII, full-width or Arabic-Indic digits; with
+// spaces, dashes, dots, slashes and brackets; with a leading "tel:"; and with
+// invisible formatting characters (such as the direction marks chat apps put
+// around numbers). All but the digits and a leading + are ignored. It is read
+// as follows:
 //
 //   - With a leading + it is international: "+1 202-555-0143", "tel:+12025550143".
 //   - Otherwise it is read in the default region, which understands that
@@ -149,12 +150,17 @@ func (n *Normalizer) Normalize(raw string) (e164 string, assumedRegion bool, err
 		s = strings.TrimSpace(s[4:])
 	}
 
-	var plus, onlyDigits = false, true
-	digits := 0
+	plus, onlyDigits := false, true
+	var d strings.Builder // the digits, in ASCII
 	for _, r := range s {
+		if v, ok := digitValue(r); ok {
+			d.WriteByte('0' + v)
+			continue
+		}
+		digits := d.Len()
 		switch {
 		case unicode.Is(unicode.Nd, r):
-			digits++
+			return "", false, n.errorf("%s is not a phone number: write its digits as 0 to 9, not %q", quoteInput(in), r)
 		case r == '+' || r == '＋':
 			if plus || digits > 0 {
 				return "", false, n.errorf("%s is not a phone number: + may only come first, before the country code", quoteInput(in))
@@ -168,19 +174,18 @@ func (n *Normalizer) Normalize(raw string) (e164 string, assumedRegion bool, err
 			return "", false, n.errorf("%s is not a phone number: %q cannot appear in a phone number; write digits only, with the country code, e.g. %s", quoteInput(in), r, n.example)
 		}
 	}
-	if digits == 0 {
+	if d.Len() == 0 {
 		return "", false, n.errorf("%s is not a phone number: it has no digits; write the number with its country code, e.g. %s", quoteInput(in), n.example)
 	}
-	d := phonenumbers.NormalizeDigitsOnly(s)
 
 	var c reading
 	if plus {
-		c = readNumber("+"+d, n.region)
+		c = readNumber("+"+d.String(), n.region, false)
 		if c.score == 0 {
 			return "", false, n.errorf("%s is not a phone number: %s; check the digits", quoteInput(in), c.problem())
 		}
 	} else {
-		c, err = n.readNational(in, d, onlyDigits)
+		c, err = n.readNational(in, d.String(), onlyDigits)
 		if err != nil {
 			return "", false, err
 		}
@@ -188,17 +193,20 @@ func (n *Normalizer) Normalize(raw string) (e164 string, assumedRegion bool, err
 
 	// E.164 allows 15 digits at most; libphonenumber's metadata allows a few
 	// longer national numbers (Germany), which no item could carry.
-	if digits := len(c.e164) - 1; digits > maxE164Digits {
-		return "", false, n.errorf("%s is not a phone number: it reads as %s, which has %d digits, more than the %d an international number may have", quoteInput(in), c.e164, digits, maxE164Digits)
-	} else if digits < minE164Digits {
-		return "", false, n.errorf("%s is not a phone number: it reads as %s, which has %d digits, fewer than the %d an international number needs", quoteInput(in), c.e164, digits, minE164Digits)
+	if nd := len(c.e164) - 1; nd > maxE164Digits {
+		return "", false, n.errorf("%s is not a phone number: it reads as %s, which has %d digits, more than the %d an international number may have", quoteInput(in), c.e164, nd, maxE164Digits)
+	} else if nd < minE164Digits {
+		return "", false, n.errorf("%s is not a phone number: it reads as %s, which has %d digits, fewer than the %d an international number needs", quoteInput(in), c.e164, nd, minE164Digits)
 	}
 
 	// Reading the result again must give the result: the table stores E.164
 	// and Write/Parse must round-trip. libphonenumber strips national
 	// prefixes even after a country code, so a contrived input could read
 	// differently a second time; refuse it rather than store a moving target.
-	if again := readNumber(c.e164, ""); again.score == 0 || again.e164 != c.e164 {
+	if s == c.e164 {
+		return c.e164, c.assumed, nil // already E.164, read once
+	}
+	if again := readNumber(c.e164, "", false); again.score == 0 || again.e164 != c.e164 {
 		return "", false, n.errorf("%s is not a phone number: it reads as %s, which does not read back as itself; write it in E.164 form with its country code", quoteInput(in), c.e164)
 	}
 	return c.e164, c.assumed, nil
@@ -211,7 +219,7 @@ func (n *Normalizer) readNational(in, d string, onlyDigits bool) (reading, error
 	var natl, intl reading
 	haveNatl := n.region != ""
 	if haveNatl {
-		natl = readNumber(d, n.region)
+		natl = readNumber(d, n.region, true)
 	}
 	intlDigits, haveIntl := "", false
 	switch {
@@ -221,7 +229,7 @@ func (n *Normalizer) readNational(in, d string, onlyDigits bool) (reading, error
 		intlDigits, haveIntl = d, true
 	}
 	if haveIntl {
-		intl = readNumber("+"+intlDigits, "")
+		intl = readNumber("+"+intlDigits, "", true)
 	}
 
 	switch {
@@ -259,8 +267,9 @@ type reading struct {
 }
 
 // readNumber parses s, a string of ASCII digits with an optional leading +,
-// in region (which may be "").
-func readNumber(s, region string) reading {
+// in region (which may be ""). Whether a possible number is also valid (score
+// 2) is only checked when rank is set.
+func readNumber(s, region string, rank bool) reading {
 	num, err := phonenumbers.ParseAndKeepRawInput(s, region)
 	if err != nil {
 		return reading{err: err}
@@ -273,7 +282,7 @@ func readNumber(s, region string) reading {
 	}
 	if c.reason == phonenumbers.IS_POSSIBLE {
 		c.score = 1
-		if phonenumbers.IsValidNumber(num) {
+		if rank && phonenumbers.IsValidNumber(num) {
 			c.score = 2
 		}
 	}
@@ -315,6 +324,17 @@ func (c reading) problem() string {
 
 func (n *Normalizer) errorf(format string, args ...any) error {
 	return &phoneError{fmt.Sprintf(format, args...)}
+}
+
+// digitValue returns the value of a decimal digit: ASCII, full-width (as
+// East Asian input methods type them) or Arabic-Indic.
+func digitValue(r rune) (byte, bool) {
+	for _, zero := range []rune{'0', '０', '٠', '۰'} {
+		if r >= zero && r <= zero+9 {
+			return byte(r - zero), true
+		}
+	}
+	return 0, false
 }
 
 // isPhoneSeparator reports whether r is punctuation people put between the

@@ -62,6 +62,7 @@ func TestNormalize(t *testing.T) {
 		{"US", "TEL:+1-202-555-0143", "+12025550143", false},
 		{"US", "\u202a+1 202-555-0143\u202c", "+12025550143", false}, // direction marks, as chat apps copy them
 		{"US", "＋１ ２０２ ５５５ ０１４３", "+12025550143", false},             // full-width
+		{"US", "+١ ٢٠٢ ٥٥٥ ٠١٤٣", "+12025550143", false},             // Arabic-Indic
 		{"US", "+800 1234 5678", "+80012345678", false},              // non-geographic
 		{"", "+49 30 901820", "+4930901820", false},
 		// National: the default region applies.
@@ -116,6 +117,8 @@ func TestNormalizeErrors(t *testing.T) {
 		{"US", "202#555#0143", `'#' cannot appear in a phone number`},
 		{"US", "+1 202 555 0143;ext=5", `';' cannot appear`},
 		{"US", "()", "it has no digits"},
+		{"US", "+१ २०२ ५५५ ०१४३", "write its digits as 0 to 9, not '१'"},
+		{"DE", "+49 123456789012345", "which has 17 digits, more than the 15"},
 		{"US", "1+2025550143", "+ may only come first"},
 		{"US", "++12025550143", "+ may only come first"},
 		{"US", "+1 555-0100", "it lacks the area code: it is only a local number for country code +1 (US)"},

@@ -1,0 +1,208 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/custos-archive/custos/demo"
+)
+
+// custos runs the CLI in-process and returns its exit code and output.
+func custos(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func writeFile(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestDemo(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "demo")
+	code, out, errs := custos(t, "--data", data, "demo")
+	if code != 0 {
+		t.Fatalf("demo exit %d: %s\n%s", code, out, errs)
+	}
+	for _, want := range []string{"5 created", "unmapped 1", "1 filed (1 copies), 0 still quarantined", "WhatsApp Archiver", "exported"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo output lacks %q:\n%s", want, out)
+		}
+	}
+	// A second demo replaces the first; a folder that is not a demo's is refused.
+	if code, _, errs := custos(t, "--data", data, "demo"); code != 0 {
+		t.Fatalf("second demo: %s", errs)
+	}
+	other := t.TempDir()
+	writeFile(t, other, "precious.txt", "x")
+	if code, _, errs := custos(t, "--data", other, "demo"); code == 0 || !strings.Contains(errs, "not a demo folder") {
+		t.Fatalf("demo over a non-demo folder: exit %d, %s", code, errs)
+	}
+	// The exported mbox is read by Python's mailbox module.
+	mbox := filepath.Join(data, "alice-whatsapp.mbox")
+	py, err := exec.Command("python3", "-c", "import mailbox,sys; print(len(mailbox.mbox(sys.argv[1])))", mbox).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ = custos(t, "--data", data, "--json", "mailbox", "list", demo.Employees[0].Email)
+	var ml struct {
+		Folders []folderRow `json:"folders"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &ml) != nil {
+		t.Fatalf("mailbox list --json: %d %s", code, out)
+	}
+	for _, f := range ml.Folders {
+		if f.Name == "WhatsApp Archiver" && fmt.Sprint(f.Items) != strings.TrimSpace(string(py)) {
+			t.Errorf("mbox has %s messages, folder %d", py, f.Items)
+		}
+	}
+}
+
+func TestImportCLI(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	users := writeFile(t, dir, "users.csv", demo.UsersCSV())
+	if code, out, errs := custos(t, "--data", data, "users", "import", users); code != 0 || !strings.Contains(out, "5 created") {
+		t.Fatalf("users import: %d %s %s", code, out, errs)
+	}
+	code, out, _ := custos(t, "--data", data, "--json", "users", "list")
+	var ul []map[string]any
+	if code != 0 || json.Unmarshal([]byte(out), &ul) != nil || len(ul) != 5 {
+		t.Fatalf("users list --json: %s", out)
+	}
+	day := demo.Day(time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC), 20, 1)
+	var buf bytes.Buffer
+	for _, it := range day["enterprise-number"] {
+		b, _ := json.Marshal(it)
+		buf.Write(b)
+		buf.WriteByte('\n')
+	}
+	buf.WriteString("{\"kind\": \"sms\"}\n")
+	items := writeFile(t, dir, "en.jsonl", buf.String())
+	mapping := writeFile(t, dir, "map.csv", demo.MappingCSV())
+
+	// Enterprise Number items carry numbers only: without the mapping they all
+	// go to the quarantine.
+	code, out, errs := custos(t, "--data", data, "--json", "import", "--source", "enterprise-number", items)
+	var rep struct{ Fetched, Imported, Unmapped, Failed, Duplicates int }
+	json.Unmarshal([]byte(out), &rep)
+	if code != 1 || rep.Fetched != 21 || rep.Unmapped != 20 || rep.Failed != 1 || !strings.Contains(errs, "1 of 21 items failed") {
+		t.Fatalf("import without mapping: exit %d %+v %s", code, rep, errs)
+	}
+	code, out, _ = custos(t, "--data", data, "quarantine", "list", "--source", "enterprise-number")
+	if code != 0 || !strings.Contains(out, "20 items in the quarantine") || !strings.Contains(out, "no mapping CSV") {
+		t.Fatalf("quarantine list: %s", out)
+	}
+	// Replay with the mapping files them.
+	code, out, errs = custos(t, "--data", data, "quarantine", "replay", "--source", "enterprise-number", "--mapping", mapping)
+	if code != 0 || !strings.Contains(out, "20 filed") {
+		t.Fatalf("replay: %d %s %s", code, out, errs)
+	}
+	// Re-import: everything is a duplicate now (and the bad line still fails).
+	code, out, _ = custos(t, "--data", data, "import", "--source", "enterprise-number", "--mapping", mapping, items)
+	if code != 1 || !strings.Contains(out, "imported 0, duplicates 20") || !strings.Contains(out, "en.jsonl:21") {
+		t.Fatalf("re-import: %d %s", code, out)
+	}
+	// Export a folder and check the messages are there.
+	var total int64
+	for _, e := range demo.Employees {
+		code, out, _ := custos(t, "--data", data, "--json", "mailbox", "list", e.Email)
+		var ml struct{ Folders []folderRow }
+		json.Unmarshal([]byte(out), &ml)
+		if code != 0 {
+			t.Fatal(out)
+		}
+		for _, f := range ml.Folders {
+			total += f.Items
+		}
+	}
+	if total != 20 {
+		t.Fatalf("%d copies across mailboxes, want 20 (one owner per SMS)", total)
+	}
+	mb := filepath.Join(dir, "out.mbox")
+	code, _, errs = custos(t, "--data", data, "mailbox", "export", demo.Employees[0].Email, "--folder", "Enterprise Number Archiver", "--mbox", mb)
+	if code != 0 {
+		t.Fatalf("export: %s", errs)
+	}
+	b, _ := os.ReadFile(mb)
+	if !bytes.HasPrefix(b, []byte("From ")) || !bytes.Contains(b, []byte("X-Custos-Source: enterprise-number")) {
+		t.Fatalf("mbox looks wrong:\n%.300s", b)
+	}
+}
+
+func TestCLIErrors(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	bad := writeFile(t, dir, "users.csv", "email,name,phones\nalice@x.example,Alice,+12025550143\nbroken,Bob,\n")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"users", "import", bad}, "users.csv:3: field \"email\""},
+		{[]string{"users", "import", filepath.Join(dir, "missing.csv")}, "no such file"},
+		{[]string{"import", "--source", "telegram", bad}, "unknown source \"telegram\""},
+		{[]string{"import", bad}, "required flag(s) \"source\""},
+		{[]string{"import", "--source", "whatsapp", "--mapping", writeFile(t, dir, "m.csv", "phone,email\n+1202555014x,a@b.example\n"), bad}, "m.csv:2"},
+		{[]string{"mailbox", "list", "nobody@x.example"}, "not found"},
+		{[]string{"quarantine", "replay", "--mapping", bad}, "--mapping needs --source"},
+		{[]string{"--region", "XX", "import", "--source", "whatsapp", bad}, "--region"},
+	} {
+		code, _, errs := custos(t, append([]string{"--data", data}, tc.args...)...)
+		if code == 0 || !strings.Contains(errs, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want it to contain %q", tc.args, code, errs, tc.want)
+		}
+	}
+	// The failed users import changed nothing.
+	_, out, _ := custos(t, "--data", data, "--json", "users", "list")
+	if strings.TrimSpace(out) != "[]" {
+		t.Errorf("a refused users file left users: %s", out)
+	}
+}
+
+func TestServeHealth(t *testing.T) {
+	g := &globals{data: t.TempDir(), stdout: io.Discard, stderr: io.Discard, region: "US"}
+	g.log = testLogger()
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- runServe(ctx, g, serveOptions{http: "127.0.0.1:0"}, ready) }()
+	var addr string
+	select {
+	case addr = <-ready:
+	case err := <-done:
+		t.Fatal(err)
+	}
+	resp, err := http.Get("http://" + addr + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var h map[string]any
+	json.NewDecoder(resp.Body).Decode(&h)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || h["status"] != "ok" || h["schema_version"] != float64(1) {
+		t.Fatalf("health: %d %v", resp.StatusCode, h)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func testLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
