@@ -191,6 +191,11 @@ func (n *Normalizer) Normalize(raw string) (e164 string, assumedRegion bool, err
 		}
 	}
 
+	// libphonenumber formats a national number of only zeros as the raw input,
+	// without a country code; found by FuzzParse.
+	if !isE164Form(c.e164) {
+		return "", false, n.errorf("%s is not a phone number: it does not read as a number with a country code (it reads as %q); check the digits", quoteInput(in), c.e164)
+	}
 	// E.164 allows 15 digits at most; libphonenumber's metadata allows a few
 	// longer national numbers (Germany), which no item could carry.
 	if nd := len(c.e164) - 1; nd > maxE164Digits {
@@ -324,6 +329,19 @@ func (c reading) problem() string {
 
 func (n *Normalizer) errorf(format string, args ...any) error {
 	return &phoneError{fmt.Sprintf(format, args...)}
+}
+
+// isE164Form reports whether s is + and digits, the first not 0.
+func isE164Form(s string) bool {
+	if len(s) < 2 || s[0] != '+' || s[1] == '0' {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // digitValue returns the value of a decimal digit: ASCII, full-width (as

@@ -117,6 +117,8 @@ func TestNormalizeErrors(t *testing.T) {
 		{"US", "202#555#0143", `'#' cannot appear in a phone number`},
 		{"US", "+1 202 555 0143;ext=5", `';' cannot appear`},
 		{"US", "()", "it has no digits"},
+		{"US", "0000000000", "it does not read as a number with a country code"}, // found by FuzzParse
+		{"GB", "00000000000", "it does not read as a number with a country code"},
 		{"US", "+१ २०२ ५५५ ०१४३", "write its digits as 0 to 9, not '१'"},
 		{"DE", "+49 123456789012345", "which has 17 digits, more than the 15"},
 		{"US", "1+2025550143", "+ may only come first"},
