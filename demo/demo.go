@@ -143,7 +143,7 @@ func Day(day time.Time, perSource int, seed uint64) map[item.Source][]*item.Item
 	out[item.WhatsApp] = append(out[item.WhatsApp], &item.Item{Source: item.WhatsApp, Kind: item.Chat,
 		SourceID: "wamid.demo-" + day.Format("20060102") + "-frank", Time: day.Add(17 * time.Hour),
 		Conversation: item.Conversation{ID: "wa:" + Frank.Phone + "/" + ext.Phone, Name: ext.Name, Type: item.Direct},
-		From: Frank.participant(true), To: []item.Participant{ext.participant(false)}, Text: "First day here, welcome call tomorrow?"})
+		From:         Frank.participant(true), To: []item.Participant{ext.participant(false)}, Text: "First day here, welcome call tomorrow?"})
 
 	// WeChat
 	supplier := Outsiders[3]
@@ -157,7 +157,7 @@ func Day(day time.Time, perSource int, seed uint64) map[item.Source][]*item.Item
 		}
 		it := &item.Item{Source: item.WeChat, Kind: item.Chat, SourceID: fmt.Sprintf("%d_%d", 14822339130656386894-uint64(i), day.Unix()+int64(i)),
 			Conversation: item.Conversation{ID: "wc:" + p.ID + "/" + s.ID, Name: supplier.Name, Type: item.Direct},
-			From: from, To: to, Time: at(i), Text: []string{"合同已经签好了，明天发货。", "价格可以再低一点吗？", "Invoice attached, please confirm.", "明天上午开会讨论报价。"}[r.IntN(4)]}
+			From:         from, To: to, Time: at(i), Text: []string{"合同已经签好了，明天发货。", "价格可以再低一点吗？", "Invoice attached, please confirm.", "明天上午开会讨论报价。"}[r.IntN(4)]}
 		switch i % 6 {
 		case 2:
 			it.Kind = item.File
