@@ -1,0 +1,120 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/custos-archive/custos/connector/convert"
+	"github.com/custos-archive/custos/item"
+	"github.com/custos-archive/custos/store"
+)
+
+func open(t *testing.T, dir string) *store.Store {
+	t.Helper()
+	st, err := store.Open(context.Background(), dir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func TestMigrationsOnce(t *testing.T) {
+	dir := t.TempDir()
+	st := open(t, dir)
+	v, err := st.SchemaVersion(context.Background())
+	if err != nil || v < 1 {
+		t.Fatalf("schema version %d, %v", v, err)
+	}
+	st.Close()
+	st2 := open(t, dir) // re-opening applies nothing twice
+	if v2, _ := st2.SchemaVersion(context.Background()); v2 != v {
+		t.Fatalf("version %d after reopen, want %d", v2, v)
+	}
+}
+
+func TestPutUser(t *testing.T) {
+	ctx := context.Background()
+	st := open(t, t.TempDir())
+	created, err := st.PutUser(ctx, store.User{Email: "Alice@Corp.example", Name: "Alice", Phones: []string{"+12025550143"}})
+	if err != nil || !created {
+		t.Fatalf("create: %v %v", created, err)
+	}
+	created, err = st.PutUser(ctx, store.User{Email: "alice@corp.example", Name: "Alice M", Phones: []string{"+12025550144"}})
+	if err != nil || created {
+		t.Fatalf("update: %v %v", created, err)
+	}
+	us, _ := st.Users(ctx)
+	if len(us) != 1 || us[0].Name != "Alice M" || len(us[0].Phones) != 1 || us[0].Phones[0] != "+12025550144" {
+		t.Fatalf("users %+v", us)
+	}
+	if _, err := st.Mailbox(ctx, "ALICE@corp.example"); err != nil {
+		t.Fatalf("mailbox: %v", err)
+	}
+	if _, err := st.Mailbox(ctx, "bob@corp.example"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("missing mailbox: %v", err)
+	}
+	if _, err := st.CreateMailbox(ctx, "alice@corp.example"); !errors.Is(err, store.ErrExists) {
+		t.Fatalf("second mailbox at the same address: %v", err)
+	}
+}
+
+func newItem(id string) store.NewItem {
+	it := &item.Item{Source: item.WhatsApp, Kind: item.Chat, SourceID: id, Conversation: item.Conversation{ID: "c"},
+		From: item.Participant{Name: "x"}, Time: time.Unix(1_700_000_000, 0).UTC()}
+	return store.NewItem{Item: it, Message: &convert.Message{Skeleton: []byte("Subject: " + id + "\r\n\r\nhi\r\n")}, SHA256: "00", Size: 20}
+}
+
+func TestArchiveUIDsAndDuplicates(t *testing.T) {
+	ctx := context.Background()
+	st := open(t, t.TempDir())
+	st.PutUser(ctx, store.User{Email: "a@x.example", Name: "A"})
+	st.PutUser(ctx, store.User{Email: "b@x.example", Name: "B"})
+	idx, _ := st.MailboxIndex(ctx)
+	a, b := idx["a@x.example"], idx["b@x.example"]
+	batch := []store.NewItem{newItem("1"), newItem("2"), newItem("1"), newItem("3")}
+	batch[0].Mailboxes = []int64{a, b}
+	batch[1].Mailboxes = []int64{a}
+	batch[2].Mailboxes = []int64{a, b} // the same item twice in one batch
+	batch[3].Quarantine = &store.Quarantine{Reason: "nobody", Numbers: []string{"+1"}}
+	out, err := st.Archive(ctx, batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out[0].Copies != 2 || out[1].Copies != 1 || !out[2].Duplicate || !out[3].Quarantined {
+		t.Fatalf("outcomes %+v", out)
+	}
+	out, err = st.Archive(ctx, []store.NewItem{newItem("4")})
+	if err != nil || !out[0].Quarantined {
+		t.Fatalf("item without mailboxes or reason: %+v %v", out, err)
+	}
+	f, err := st.Folder(ctx, a, "WhatsApp Archiver")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var uids []uint32
+	st.Copies(ctx, f.ID, func(c store.Copy) error { uids = append(uids, c.UID); return nil })
+	if len(uids) != 2 || uids[0] != 1 || uids[1] != 2 || f.UIDNext != 3 || f.Items != 2 {
+		t.Fatalf("uids %v, folder %+v", uids, f)
+	}
+	// Releasing the quarantined item files it once, however often asked.
+	si, err := st.Item(ctx, item.WhatsApp, "3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ {
+		n, c, err := st.ReleaseQuarantined(ctx, []store.Release{{ItemID: si.ID, Source: item.WhatsApp, Mailboxes: []int64{a, a}}})
+		if err != nil || (i == 0 && (n != 1 || c != 1)) || (i == 1 && (n != 0 || c != 0)) {
+			t.Fatalf("release %d: %d items %d copies %v", i, n, c, err)
+		}
+	}
+	cs, _ := st.Counts(ctx)
+	if cs.Items != 4 || cs.Copies != 4 || cs.Quarantined != 1 {
+		t.Fatalf("counts %+v", cs)
+	}
+	if _, err := st.Item(ctx, item.WeChat, "1"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("item of another source: %v", err)
+	}
+}
