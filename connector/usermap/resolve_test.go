@@ -119,14 +119,11 @@ func TestResolve(t *testing.T) {
 			},
 		},
 		{
-			name:   "number known, but not at that time",
-			at:     time.Date(2024, 7, 1, 0, 0, 0, 0, time.UTC),
-			ps:     []Participant{{Phone: "+12025550143"}},
-			o:      Options{Table: parseFile(t, "US", "validity.csv"), MailboxExists: exists},
-			misses: nil, // bob holds it from 1 July
-			mailboxes: []string{
-				"bob@corp.example",
-			},
+			name:      "reassigned number at the first instant of the new holder",
+			at:        time.Date(2024, 7, 1, 0, 0, 0, 0, time.UTC),
+			ps:        []Participant{{Phone: "+12025550143"}},
+			o:         Options{Table: parseFile(t, "US", "validity.csv"), MailboxExists: exists},
+			mailboxes: []string{"bob@corp.example"},
 		},
 		{
 			name:   "number known, but before its first mapping",
