@@ -24,6 +24,7 @@ import (
 	"github.com/custos-archive/custos/connector/convert"
 	"github.com/custos-archive/custos/connector/usermap"
 	"github.com/custos-archive/custos/item"
+	"github.com/custos-archive/custos/search"
 	"github.com/custos-archive/custos/store"
 	"github.com/custos-archive/custos/store/blob"
 )
@@ -356,7 +357,12 @@ func (p *Pipeline) prepare(ctx context.Context, it *item.Item, dir string, mp *m
 	if err != nil {
 		return store.NewItem{}, err
 	}
-	n := store.NewItem{Item: it, Message: msg, SHA256: hex.EncodeToString(h.Sum(nil)), Size: size}
+	attText, err := search.AttachmentText(ctx, bs, it)
+	if err != nil {
+		return store.NewItem{}, err
+	}
+	n := store.NewItem{Item: it, Message: msg, SHA256: hex.EncodeToString(h.Sum(nil)), Size: size,
+		Doc: search.Document(it, attText)}
 	n.Mailboxes, n.Quarantine = mp.resolve(it)
 	return n, nil
 }

@@ -30,6 +30,14 @@ type NewItem struct {
 	Mailboxes []int64
 	// Quarantine says why the item mapped to nobody, when Mailboxes is empty.
 	Quarantine *Quarantine
+	// Doc is the text the item is indexed under (package search makes it).
+	Doc Doc
+}
+
+// Doc is the token streams an item is indexed under, one per index column.
+// Package search makes them; the store writes them with the item.
+type Doc struct {
+	Sender, Recipients, Subject, Body, AttNames, AttText string
 }
 
 // Quarantine is why an item mapped to no mailbox.
@@ -62,8 +70,8 @@ func (s *Store) Archive(ctx context.Context, batch []NewItem) ([]Outcome, error)
 		return nil, err
 	}
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		insItem, err := tx.PrepareContext(ctx, `INSERT INTO items (source, source_id, kind, conversation_id, sent_at, message_id, size, sha256, skeleton, holes, item, archived_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, source_id) DO NOTHING RETURNING id`)
+		insItem, err := tx.PrepareContext(ctx, `INSERT INTO items (source, source_id, kind, conversation_id, sent_at, message_id, size, sha256, skeleton, holes, item, archived_at, has_attachment)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, source_id) DO NOTHING RETURNING id`)
 		if err != nil {
 			return err
 		}
@@ -73,6 +81,11 @@ func (s *Store) Archive(ctx context.Context, batch []NewItem) ([]Outcome, error)
 			return err
 		}
 		defer insBlob.Close()
+		insDoc, err := tx.PrepareContext(ctx, `INSERT INTO items_fts (rowid, sender, recipients, subject, body, attnames, atttext) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer insDoc.Close()
 		f := newFiler(ctx, tx, now)
 		defer f.close()
 		for i, n := range batch {
@@ -84,7 +97,7 @@ func (s *Store) Archive(ctx context.Context, batch []NewItem) ([]Outcome, error)
 			var id int64
 			err = insItem.QueryRowContext(ctx, string(it.Source), it.SourceID, string(it.Kind), it.Conversation.ID,
 				it.Time.UnixMilli(), convert.MessageID(it.Source, it.SourceID), n.Size, n.SHA256,
-				n.Message.Skeleton, formatHoles(n.Message.Holes), meta, now.UnixMilli()).Scan(&id)
+				n.Message.Skeleton, formatHoles(n.Message.Holes), meta, now.UnixMilli(), len(n.Message.Holes) > 0).Scan(&id)
 			if errors.Is(err, sql.ErrNoRows) {
 				out[i].Duplicate = true
 				continue
@@ -93,6 +106,10 @@ func (s *Store) Archive(ctx context.Context, batch []NewItem) ([]Outcome, error)
 				return fmt.Errorf("item %q: %w", it.SourceID, err)
 			}
 			out[i].ItemID = id
+			d := n.Doc
+			if _, err := insDoc.ExecContext(ctx, id, d.Sender, d.Recipients, d.Subject, d.Body, d.AttNames, d.AttText); err != nil {
+				return fmt.Errorf("indexing item %q: %w", it.SourceID, err)
+			}
 			for _, h := range n.Message.Holes {
 				if _, err := insBlob.ExecContext(ctx, id, h.SHA256, h.Size); err != nil {
 					return err

@@ -1,0 +1,100 @@
+package search
+
+import (
+	"context"
+	"io"
+	"strings"
+
+	"github.com/custos-archive/custos/connector/convert"
+	"github.com/custos-archive/custos/item"
+	"github.com/custos-archive/custos/store"
+	"github.com/custos-archive/custos/store/blob"
+	"github.com/nyaruka/phonenumbers"
+)
+
+// MaxAttachmentText is how much of a text-like attachment is indexed.
+const MaxAttachmentText = 1 << 20
+
+// IsTextLike reports whether an attachment's content is indexed as text.
+func IsTextLike(contentType string) bool {
+	ct := strings.ToLower(contentType)
+	return strings.HasPrefix(ct, "text/") || ct == "application/json" || ct == "application/xml" ||
+		ct == "application/csv" || strings.HasSuffix(ct, "+xml") || strings.HasSuffix(ct, "+json")
+}
+
+// Document returns the text an item is indexed under. attText is the text
+// of its text-like attachments (see AttachmentText).
+func Document(it *item.Item, attText string) store.Doc {
+	var d store.Doc
+	d.Sender = participantText(it.Source, it.From)
+	var rs []string
+	for _, p := range it.To {
+		rs = append(rs, participantText(it.Source, p))
+	}
+	d.Recipients = strings.Join(rs, " ")
+	d.Subject = IndexText(convert.Subject(it))
+	body := []string{it.Text, it.Conversation.Name}
+	if it.Original != nil {
+		body = append(body, it.Original.Text)
+	}
+	if l := it.Location; l != nil {
+		body = append(body, l.Name, l.Address)
+	}
+	d.Body = IndexText(strings.Join(body, "\n"))
+	var names []string
+	for _, a := range it.AllAttachments() {
+		names = append(names, a.Name)
+	}
+	d.AttNames = IndexText(strings.Join(names, "\n"))
+	d.AttText = IndexText(attText)
+	return d
+}
+
+// participantText is what a participant is found by: name, email address,
+// platform id, the address the message shows, and the number as E.164
+// digits and as national digits, so +1 202-555-0143, 12025550143 and
+// (202) 555-0143 all find it.
+func participantText(src item.Source, p item.Participant) string {
+	parts := []string{p.Name, p.Email, p.ID, convert.Address(src, p)}
+	toks := Tokens(strings.Join(parts, " "))
+	toks = append(toks, PhoneTokens(p.Phone)...)
+	return strings.Join(toks, " ")
+}
+
+// PhoneTokens returns the tokens an E.164 number is indexed under: its
+// digits and its national significant number.
+func PhoneTokens(e164 string) []string {
+	if e164 == "" {
+		return nil
+	}
+	digits := strings.TrimPrefix(e164, "+")
+	out := []string{digits}
+	if n, err := phonenumbers.Parse(e164, ""); err == nil {
+		if nsn := phonenumbers.GetNationalSignificantNumber(n); nsn != "" && nsn != digits {
+			out = append(out, nsn)
+		}
+	}
+	return out
+}
+
+// AttachmentText reads the text of the item's text-like attachments from the
+// blob store, at most MaxAttachmentText bytes of each.
+func AttachmentText(ctx context.Context, bs blob.Store, it *item.Item) (string, error) {
+	var b strings.Builder
+	for _, a := range it.AllAttachments() {
+		if !IsTextLike(a.ContentType) || a.Blob == "" {
+			continue
+		}
+		rc, _, err := bs.Open(ctx, strings.TrimPrefix(a.Blob, "sha256:"))
+		if err != nil {
+			return "", err
+		}
+		_, err = io.Copy(&b, io.LimitReader(rc, MaxAttachmentText))
+		rc.Close()
+		if err != nil {
+			return "", err
+		}
+		b.WriteByte('\n')
+	}
+	return b.String(), nil
+}

@@ -1,0 +1,495 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/custos-archive/custos/item"
+)
+
+// Cond is a search condition over archived copies. Package search compiles
+// KQL queries into Cond trees; the store turns them into SQL and FTS5.
+type Cond interface{ cond() }
+
+// Index columns a Match may name.
+const (
+	ColSender     = "sender"
+	ColRecipients = "recipients"
+	ColSubject    = "subject"
+	ColBody       = "body"
+	ColAttNames   = "attnames"
+	ColAttText    = "atttext"
+)
+
+// Match is true for items whose index text has Tokens as a phrase (adjacent,
+// in order) in one of Columns (any column when empty). With Prefix the last
+// token matches any token it begins.
+type Match struct {
+	Columns []string
+	Tokens  []string
+	Prefix  bool
+}
+
+// Near is true when the two matches occur within Distance tokens of each
+// other, in one column.
+type Near struct {
+	A, B     Match
+	Distance int
+}
+
+// And is true when all of Conds are (true when empty).
+type And struct{ Conds []Cond }
+
+// Or is true when any of Conds is (false when empty).
+type Or struct{ Conds []Cond }
+
+// Not is true when C is not.
+type Not struct{ C Cond }
+
+// KindIs is true for items of one of Kinds.
+type KindIs struct{ Kinds []item.Kind }
+
+// SourceIs is true for items of one of Sources.
+type SourceIs struct{ Sources []item.Source }
+
+// TimeIn is true for items whose time is in [From, To); nil ends are open.
+// Field "sent" is the item's time, "received" the time it was archived.
+type TimeIn struct {
+	Field    string
+	From, To *time.Time
+}
+
+// SizeIn is true for messages whose size in bytes is in [Min, Max]; nil
+// ends are open.
+type SizeIn struct{ Min, Max *int64 }
+
+// HasAttachment is true for messages with (Value) or without attachments.
+type HasAttachment struct{ Value bool }
+
+// FolderIs is true for copies in a folder for which Match reports true,
+// given the mailbox address and the folder name.
+type FolderIs struct {
+	Match func(mailbox, folder string) bool
+}
+
+func (Match) cond()         {}
+func (Near) cond()          {}
+func (And) cond()           {}
+func (Or) cond()            {}
+func (Not) cond()           {}
+func (KindIs) cond()        {}
+func (SourceIs) cond()      {}
+func (TimeIn) cond()        {}
+func (SizeIn) cond()        {}
+func (HasAttachment) cond() {}
+func (FolderIs) cond()      {}
+
+// SearchQuery is a search over archived copies.
+type SearchQuery struct {
+	Cond      Cond
+	Mailboxes []string // search these mailboxes only; all when empty
+	Oldest    bool     // oldest first instead of newest first
+	Limit     int      // hits per page (default 20)
+	Offset    int
+}
+
+// Hit is one matching copy.
+type Hit struct {
+	CopyID  int64
+	UID     uint32
+	Mailbox string
+	Folder  string
+	StoredItem
+}
+
+// SearchResult is a page of hits and the statistics of all matches.
+type SearchResult struct {
+	Total     int64
+	Hits      []Hit
+	ByMailbox map[string]int64
+	BySource  map[string]int64
+}
+
+// Search runs a search.
+func (s *Store) Search(ctx context.Context, q SearchQuery) (*SearchResult, error) {
+	b := &sqlBuilder{}
+	scope := ""
+	needFolders := len(q.Mailboxes) > 0
+	if hasFolderCond(q.Cond) || needFolders {
+		folders, err := s.allFolders(ctx)
+		if err != nil {
+			return nil, err
+		}
+		b.folders = folders
+		if len(q.Mailboxes) > 0 {
+			want := map[string]bool{}
+			for _, m := range q.Mailboxes {
+				want[strings.ToLower(strings.TrimSpace(m))] = true
+			}
+			var ids []string
+			for _, f := range folders {
+				if want[f.mailbox] {
+					ids = append(ids, fmt.Sprint(f.id))
+				}
+			}
+			scope = "c.folder_id IN (" + strings.Join(append(ids, "NULL"), ",") + ")"
+		}
+	}
+	where, err := b.cond(q.Cond)
+	if err != nil {
+		return nil, err
+	}
+	if scope != "" {
+		where = "(" + where + ") AND " + scope
+	}
+	from := ` FROM copies c JOIN items i ON i.id = c.item_id JOIN folders f ON f.id = c.folder_id JOIN mailboxes m ON m.id = f.mailbox_id WHERE `
+	res := &SearchResult{ByMailbox: map[string]int64{}, BySource: map[string]int64{}}
+	rows, err := s.r.QueryContext(ctx, `SELECT m.address, i.source, COUNT(*)`+from+where+` GROUP BY m.address, i.source`, b.args...)
+	if err != nil {
+		return nil, fmt.Errorf("searching: %w", err)
+	}
+	for rows.Next() {
+		var mb, src string
+		var n int64
+		if err := rows.Scan(&mb, &src, &n); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("searching: %w", err)
+		}
+		res.Total += n
+		res.ByMailbox[mb] += n
+		res.BySource[src] += n
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("searching: %w", err)
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 20
+	}
+	order := "DESC"
+	if q.Oldest {
+		order = "ASC"
+	}
+	if res.Total == 0 {
+		return res, nil
+	}
+	args := append(append([]any{}, b.args...), limit, q.Offset)
+	rows, err = s.r.QueryContext(ctx, `SELECT c.id, c.uid, m.address, f.name, i.id, i.message_id, i.size, i.sha256, i.skeleton, i.holes, i.item, i.archived_at`+
+		from+where+` ORDER BY i.sent_at `+order+`, c.id `+order+` LIMIT ? OFFSET ?`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("searching: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var h Hit
+		var skel []byte
+		var holes, meta string
+		var archived int64
+		if err := rows.Scan(&h.CopyID, &h.UID, &h.Mailbox, &h.Folder, &h.ID, &h.MessageID, &h.Size, &h.SHA256, &skel, &holes, &meta, &archived); err != nil {
+			return nil, fmt.Errorf("searching: %w", err)
+		}
+		var uid uint32
+		if err := scanItem(rowOf{0, h.ID, h.MessageID, h.Size, h.SHA256, skel, holes, meta, archived}, &uid, &h.StoredItem); err != nil {
+			return nil, err
+		}
+		res.Hits = append(res.Hits, h)
+	}
+	return res, rows.Err()
+}
+
+type folderRef struct {
+	id      int64
+	mailbox string
+	name    string
+}
+
+func (s *Store) allFolders(ctx context.Context) ([]folderRef, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT f.id, m.address, f.name FROM folders f JOIN mailboxes m ON m.id = f.mailbox_id`)
+	if err != nil {
+		return nil, fmt.Errorf("listing folders: %w", err)
+	}
+	defer rows.Close()
+	var fs []folderRef
+	for rows.Next() {
+		var f folderRef
+		if err := rows.Scan(&f.id, &f.mailbox, &f.name); err != nil {
+			return nil, err
+		}
+		fs = append(fs, f)
+	}
+	return fs, rows.Err()
+}
+
+func hasFolderCond(c Cond) bool {
+	switch c := c.(type) {
+	case FolderIs:
+		return true
+	case And:
+		for _, x := range c.Conds {
+			if hasFolderCond(x) {
+				return true
+			}
+		}
+	case Or:
+		for _, x := range c.Conds {
+			if hasFolderCond(x) {
+				return true
+			}
+		}
+	case Not:
+		return hasFolderCond(c.C)
+	}
+	return false
+}
+
+// sqlBuilder turns a Cond into an SQL condition over c (copies), i (items),
+// f (folders) and m (mailboxes). Subtrees made only of text matches become
+// one FTS5 MATCH.
+type sqlBuilder struct {
+	args    []any
+	folders []folderRef
+}
+
+func isText(c Cond) bool {
+	switch c := c.(type) {
+	case Match, Near:
+		return true
+	case And:
+		if len(c.Conds) == 0 {
+			return false
+		}
+		for _, x := range c.Conds {
+			if !isText(x) {
+				return false
+			}
+		}
+		return true
+	case Or:
+		if len(c.Conds) == 0 {
+			return false
+		}
+		for _, x := range c.Conds {
+			if !isText(x) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+func (b *sqlBuilder) cond(c Cond) (string, error) {
+	if c == nil {
+		return "1", nil
+	}
+	if isText(c) {
+		expr, err := fts(c)
+		if err != nil {
+			return "", err
+		}
+		b.args = append(b.args, expr)
+		return "i.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)", nil
+	}
+	switch c := c.(type) {
+	case And:
+		return b.join(c.Conds, " AND ", "1")
+	case Or:
+		return b.join(c.Conds, " OR ", "0")
+	case Not:
+		s, err := b.cond(c.C)
+		if err != nil {
+			return "", err
+		}
+		return "NOT (" + s + ")", nil
+	case KindIs:
+		if len(c.Kinds) == 0 {
+			return "0", nil
+		}
+		ph := make([]string, len(c.Kinds))
+		for i, k := range c.Kinds {
+			ph[i] = "?"
+			b.args = append(b.args, string(k))
+		}
+		return "i.kind IN (" + strings.Join(ph, ",") + ")", nil
+	case SourceIs:
+		if len(c.Sources) == 0 {
+			return "0", nil
+		}
+		ph := make([]string, len(c.Sources))
+		for i, s := range c.Sources {
+			ph[i] = "?"
+			b.args = append(b.args, string(s))
+		}
+		return "i.source IN (" + strings.Join(ph, ",") + ")", nil
+	case TimeIn:
+		col := "i.sent_at"
+		if c.Field == "received" {
+			col = "i.archived_at"
+		}
+		var parts []string
+		if c.From != nil {
+			parts = append(parts, col+" >= ?")
+			b.args = append(b.args, c.From.UnixMilli())
+		}
+		if c.To != nil {
+			parts = append(parts, col+" < ?")
+			b.args = append(b.args, c.To.UnixMilli())
+		}
+		if len(parts) == 0 {
+			return "1", nil
+		}
+		return "(" + strings.Join(parts, " AND ") + ")", nil
+	case SizeIn:
+		var parts []string
+		if c.Min != nil {
+			parts = append(parts, "i.size >= ?")
+			b.args = append(b.args, *c.Min)
+		}
+		if c.Max != nil {
+			parts = append(parts, "i.size <= ?")
+			b.args = append(b.args, *c.Max)
+		}
+		if len(parts) == 0 {
+			return "1", nil
+		}
+		return "(" + strings.Join(parts, " AND ") + ")", nil
+	case HasAttachment:
+		if c.Value {
+			return "i.has_attachment = 1", nil
+		}
+		return "i.has_attachment = 0", nil
+	case FolderIs:
+		var ids []string
+		for _, f := range b.folders {
+			if c.Match(f.mailbox, f.name) {
+				ids = append(ids, fmt.Sprint(f.id))
+			}
+		}
+		sort.Strings(ids)
+		return "c.folder_id IN (" + strings.Join(append(ids, "NULL"), ",") + ")", nil
+	case Match, Near:
+		// isText handled these
+	}
+	return "", fmt.Errorf("search: unsupported condition %T", c)
+}
+
+func (b *sqlBuilder) join(cs []Cond, op, empty string) (string, error) {
+	if len(cs) == 0 {
+		return empty, nil
+	}
+	// Text conditions side by side become one MATCH.
+	var text, other []Cond
+	for _, x := range cs {
+		if isText(x) {
+			text = append(text, x)
+		} else {
+			other = append(other, x)
+		}
+	}
+	var parts []string
+	if len(text) > 0 {
+		var tc Cond = And{text}
+		if op == " OR " {
+			tc = Or{text}
+		}
+		s, err := b.cond(tc)
+		if err != nil {
+			return "", err
+		}
+		parts = append(parts, s)
+	}
+	for _, x := range other {
+		s, err := b.cond(x)
+		if err != nil {
+			return "", err
+		}
+		parts = append(parts, s)
+	}
+	return "(" + strings.Join(parts, op) + ")", nil
+}
+
+// fts writes a text-only condition as an FTS5 query: every token quoted,
+// so no user text is ever read as FTS5 syntax.
+func fts(c Cond) (string, error) {
+	switch c := c.(type) {
+	case Match:
+		return ftsMatch(c)
+	case Near:
+		a, err := ftsPhrase(c.A)
+		if err != nil {
+			return "", err
+		}
+		bb, err := ftsPhrase(c.B)
+		if err != nil {
+			return "", err
+		}
+		d := c.Distance
+		if d <= 0 {
+			d = 10
+		}
+		s := fmt.Sprintf("NEAR(%s %s, %d)", a, bb, d)
+		if cols := columns(c.A.Columns); cols != "" {
+			s = cols + " : " + s
+		}
+		return s, nil
+	case And, Or:
+		var cs []Cond
+		op := " AND "
+		if a, ok := c.(And); ok {
+			cs = a.Conds
+		} else {
+			cs = c.(Or).Conds
+			op = " OR "
+		}
+		parts := make([]string, len(cs))
+		for i, x := range cs {
+			s, err := fts(x)
+			if err != nil {
+				return "", err
+			}
+			parts[i] = "(" + s + ")"
+		}
+		return strings.Join(parts, op), nil
+	}
+	return "", fmt.Errorf("search: %T is not a text condition", c)
+}
+
+func ftsPhrase(m Match) (string, error) {
+	if len(m.Tokens) == 0 {
+		return "", fmt.Errorf("search: empty text match")
+	}
+	q := make([]string, len(m.Tokens))
+	for i, t := range m.Tokens {
+		q[i] = strings.ReplaceAll(t, `"`, `""`)
+	}
+	s := `"` + strings.Join(q, " ") + `"`
+	if m.Prefix {
+		s += " *"
+	}
+	return s, nil
+}
+
+func ftsMatch(m Match) (string, error) {
+	p, err := ftsPhrase(m)
+	if err != nil {
+		return "", err
+	}
+	if cols := columns(m.Columns); cols != "" {
+		return cols + " : " + p, nil
+	}
+	return p, nil
+}
+
+func columns(cs []string) string {
+	switch len(cs) {
+	case 0:
+		return ""
+	case 1:
+		return cs[0]
+	}
+	return "{" + strings.Join(cs, " ") + "}"
+}
