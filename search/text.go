@@ -115,3 +115,143 @@ func IsCJKToken(t string) bool {
 	}
 	return false
 }
+
+// span is a token of a text and where it is.
+type span struct {
+	start, end int // byte offsets in the original text
+	tok        string
+}
+
+// spans tokenises s like Tokens (for a document) and keeps where each token
+// came from. A CJK bigram spans its two characters.
+func spans(s string) []span {
+	var out []span
+	var cur []rune
+	curStart := -1
+	type cjkRune struct {
+		r          rune
+		start, end int
+	}
+	var cjk []cjkRune
+	flushWord := func(end int) {
+		if len(cur) > 0 {
+			out = append(out, span{curStart, end, string(cur)})
+			cur = cur[:0]
+		}
+		curStart = -1
+	}
+	flushCJK := func() {
+		n := len(cjk)
+		switch {
+		case n == 0:
+			return
+		case n == 1:
+			out = append(out, span{cjk[0].start, cjk[0].end, string(cjk[0].r)})
+		default:
+			for i := 0; i+1 < n; i++ {
+				out = append(out, span{cjk[i].start, cjk[i+1].end, string([]rune{cjk[i].r, cjk[i+1].r})})
+			}
+			out = append(out, span{cjk[n-1].start, cjk[n-1].end, string(cjk[n-1].r)})
+		}
+		cjk = cjk[:0]
+	}
+	for i, r := range s {
+		size := len(string(r))
+		switch {
+		case isCJK(r):
+			flushWord(i)
+			cjk = append(cjk, cjkRune{r, i, i + size})
+		case isTokenRune(r):
+			flushCJK()
+			if curStart < 0 {
+				curStart = i
+			}
+			cur = fold(cur, r)
+		case unicode.Is(unicode.Mn, r) && len(cur) > 0:
+		default:
+			flushWord(i)
+			flushCJK()
+		}
+	}
+	flushWord(len(s))
+	flushCJK()
+	return out
+}
+
+// Snippet returns a piece of text around the first token that terms
+// matches, at most about width runes, with every matching token wrapped in
+// ** **. terms reports whether a token matches. Without a match it returns
+// the start of the text.
+func Snippet(text string, width int, terms func(tok string) bool) string {
+	sp := spans(text)
+	first := -1
+	var marks []span
+	for _, s := range sp {
+		if terms(s.tok) {
+			if first < 0 {
+				first = s.start
+			}
+			if len(marks) == 0 || s.start >= marks[len(marks)-1].end {
+				marks = append(marks, s)
+			} else if s.end > marks[len(marks)-1].end {
+				marks[len(marks)-1].end = s.end
+			}
+		}
+	}
+	start, end := 0, len(text)
+	if first > 0 {
+		start = first
+		for n := 0; start > 0 && n < width/3; n++ {
+			_, size := lastRune(text[:start])
+			start -= size
+		}
+	}
+	runes := 0
+	for i := range text[start:] {
+		if runes == width {
+			end = start + i
+			break
+		}
+		runes++
+	}
+	// Cut at spaces, not inside words (CJK text has none: cut anywhere).
+	if start > 0 {
+		if i := strings.IndexAny(text[start:min(len(text), start+24)], " \n\t"); i >= 0 && (first < 0 || start+i < first) {
+			start += i + 1
+		}
+	}
+	if end < len(text) {
+		if i := strings.LastIndexAny(text[max(start, end-24):end], " \n\t"); i >= 0 {
+			end = max(start, end-24) + i
+		}
+	}
+	var b strings.Builder
+	if start > 0 {
+		b.WriteString("…")
+	}
+	pos := start
+	for _, m := range marks {
+		if m.end <= start || m.start >= end {
+			continue
+		}
+		ms, me := max(m.start, start), min(m.end, end)
+		b.WriteString(text[pos:ms])
+		b.WriteString("**" + text[ms:me] + "**")
+		pos = me
+	}
+	b.WriteString(text[pos:end])
+	if end < len(text) {
+		b.WriteString("…")
+	}
+	return strings.Join(strings.Fields(b.String()), " ")
+}
+
+func lastRune(s string) (rune, int) {
+	for i := len(s) - 1; i >= 0; i-- {
+		if s[i]&0xC0 != 0x80 {
+			r := []rune(s[i:])
+			return r[0], len(s) - i
+		}
+	}
+	return 0, 1
+}

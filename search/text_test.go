@@ -25,3 +25,32 @@ func TestTokens(t *testing.T) {
 		}
 	}
 }
+
+func TestSnippet(t *testing.T) {
+	is := func(w ...string) func(string) bool {
+		return func(tok string) bool {
+			for _, x := range w {
+				if tok == x {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	for _, tc := range []struct {
+		text  string
+		terms []string
+		want  string
+	}{
+		{"Can you send the updated PRICE for the order?", []string{"price"}, "Can you send the updated **PRICE** for the order?"},
+		{"合同已经签好了，明天发货。", []string{"合同"}, "**合同**已经签好了，明天发货。"},
+		{"Le café est prêt", []string{"cafe"}, "Le **café** est prêt"},
+		{"nothing here", []string{"x"}, "nothing here"},
+		{strings.Repeat("word ", 40) + "needle " + strings.Repeat("tail ", 40), []string{"needle"},
+			"…word word word word word word word **needle** tail tail tail tail tail tail tail tail tail tail tail tail tail tail…"},
+	} {
+		if got := Snippet(tc.text, 120, is(tc.terms...)); got != tc.want {
+			t.Errorf("Snippet(%q) = %q, want %q", tc.text, got, tc.want)
+		}
+	}
+}
