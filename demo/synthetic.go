@@ -34,7 +34,8 @@ func SyntheticUsersCSV(users int) string {
 // nobody.
 func Synthetic(n, users, attachEvery, unmappedEvery int, seed uint64, fn func(*item.Item) error) error {
 	r := rand.New(rand.NewPCG(seed, 0x5e7))
-	words := strings.Fields("meeting tomorrow call today send price client order deal update check team office report invoice payment contract project budget deadline shipment delivery account transfer approval quote discount margin forecast customer supplier trade position portfolio market shares bond yield rate loan credit cash wire bank fund broker compliance audit risk limit hedge swap option settlement hotel flight dinner lunch coffee weekend morning evening urgent confidential")
+	words := Vocabulary(20000)
+	zipf := rand.NewZipf(r, 1.1, 1, uint64(len(words)-1))
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	contact := func(i int) item.Participant {
 		return item.Participant{Name: fmt.Sprintf("Contact %04d", i), Phone: fmt.Sprintf("+4477009%05d", i)}
@@ -52,7 +53,7 @@ func Synthetic(n, users, attachEvery, unmappedEvery int, seed uint64, fn func(*i
 			v := SyntheticUser(r.IntN(users))
 			if v.Email != u.Email {
 				to = append(to, item.Participant{Name: v.Name, Phone: v.Phone, Email: v.Email})
-				conv = item.Conversation{ID: fmt.Sprintf("wa:group-%d", r.IntN(users*3)), Name: "Team " + words[r.IntN(len(words))], Type: item.Group}
+				conv = item.Conversation{ID: fmt.Sprintf("wa:group-%d", r.IntN(users*3)), Name: "Team " + words[r.IntN(100)], Type: item.Group}
 			}
 		}
 		if unmappedEvery > 0 && i%unmappedEvery == unmappedEvery-1 {
@@ -61,7 +62,7 @@ func Synthetic(n, users, attachEvery, unmappedEvery int, seed uint64, fn func(*i
 		nw := 5 + r.IntN(30)
 		ws := make([]string, nw)
 		for j := range ws {
-			ws[j] = words[r.IntN(len(words))]
+			ws[j] = words[zipf.Uint64()]
 		}
 		it := &item.Item{Source: item.WhatsApp, Kind: item.Chat, SourceID: fmt.Sprintf("wamid.syn-%d-%09d", seed, i),
 			Conversation: conv, From: from, To: to, Time: start.Add(time.Duration(i) * 7 * time.Second), Text: strings.Join(ws, " ")}
@@ -84,4 +85,30 @@ func Synthetic(n, users, attachEvery, unmappedEvery int, seed uint64, fn func(*i
 func WriteSynthetic(w io.Writer, n, users, attachEvery, unmappedEvery int, seed uint64) error {
 	iw := item.NewWriter(w)
 	return Synthetic(n, users, attachEvery, unmappedEvery, seed, iw.Write)
+}
+
+// Vocabulary returns n words: common chat and business words first, then
+// made-up words, so that a Zipf draw over it gives common and rare words.
+func Vocabulary(n int) []string {
+	words := strings.Fields("the you to and it is that ok for me we have this not just can with will are what but know get going all yes now like good they about when how then see from would time here more want need think well back still also sure right thanks please " +
+		"meeting tomorrow call today send price client order deal update check team office report invoice payment contract project budget deadline shipment delivery account transfer approval quote discount margin forecast customer supplier trade position portfolio market shares bond yield rate loan credit cash wire bank fund broker compliance audit risk limit hedge swap option settlement hotel flight dinner lunch coffee weekend morning evening urgent confidential")
+	seen := map[string]bool{}
+	for _, w := range words {
+		seen[w] = true
+	}
+	onsets := strings.Fields("b c d f g h j k l m n p r s t v w z br cr dr fr gr kr pr tr bl cl fl gl pl sl st sk sp sh ch th")
+	vowels := strings.Fields("a e i o u ai ea ou io ia")
+	codas := []string{"", "", "", "n", "r", "l", "s", "t", "m", "x", "nd", "rt", "st"}
+	r := rand.New(rand.NewPCG(7, 7))
+	for len(words) < n {
+		var b strings.Builder
+		for k := 2 + r.IntN(3); k > 0; k-- {
+			b.WriteString(onsets[r.IntN(len(onsets))] + vowels[r.IntN(len(vowels))] + codas[r.IntN(len(codas))])
+		}
+		if w := b.String(); len(w) >= 4 && len(w) <= 14 && !seen[w] {
+			seen[w] = true
+			words = append(words, w)
+		}
+	}
+	return words[:n]
 }
