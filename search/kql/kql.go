@@ -50,10 +50,15 @@
 //
 //	from to participants subject body attachmentnames folder mailbox
 //	                  a word, a prefix word* or a "phrase"        → *Text
-//	kind source       see KindValues                               → *Kind
+//	kind source       a kind or source name (below)                → *Kind
 //	sent received     a date, date..date, today, yesterday         → *DateRange
 //	size              bytes with optional KB, MB, GB (1024-based)  → *SizeRange
 //	hasattachment     true, false, yes, no                         → *HasAttachment
+//
+// The value of a text property is a word (or prefix word) or a phrase, as in
+// free text. The value of any other property is everything up to white
+// space, a parenthesis or a quote, so 2026-01-31T09:15:00Z, 1/31/2026 and
+// 10KB..2MB need no quotes (quotes are accepted too).
 //
 // Text, kind, source and hasattachment take ":", "=" (the same) and "<>".
 // Dates and sizes take every operator; a range a..b takes ":" or "=". "<>"
@@ -62,6 +67,15 @@
 // size>(1MB OR 2KB) is (size>1MB OR size>2KB); from<>(a OR b) is NOT
 // (from:a OR from:b). A group holds values, AND, OR, NOT, "-" and nested
 // groups, but no properties and no NEAR.
+//
+// kind: takes whatsapp, wechat and enterprise-number (items of that
+// source), externaldata (every item: in Purview, what data connectors
+// archived), call (a chat-app call, a phone call log or a call recording),
+// voicemail (a call recording), and the item kinds sms, mms, chat,
+// attachment, file, deleted, recalled, edit, reaction, location, contact,
+// system, call_log and voice_recording. source: takes whatsapp, wechat and
+// enterprise-number. Both are case-insensitive and resolve to a *Kind with
+// the item sources and kinds they match.
 //
 // Dates are 2026-01-31, 1/31/2026 (US month/day/year, as Purview accepts),
 // RFC 3339 times such as 2026-01-31T09:15:00Z, and today and yesterday (the
