@@ -135,7 +135,7 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) (*SearchResult, error
 					ids = append(ids, fmt.Sprint(f.id))
 				}
 			}
-			scope = "c.folder_id IN (" + strings.Join(append(ids, "NULL"), ",") + ")"
+			scope = "c.folder_id IN (" + strings.Join(append(ids, "-1"), ",") + ")"
 		}
 	}
 	where, err := b.cond(q.Cond)
@@ -370,7 +370,7 @@ func (b *sqlBuilder) cond(c Cond) (string, error) {
 			}
 		}
 		sort.Strings(ids)
-		return "c.folder_id IN (" + strings.Join(append(ids, "NULL"), ",") + ")", nil
+		return "c.folder_id IN (" + strings.Join(append(ids, "-1"), ",") + ")", nil
 	case Match, Near:
 		// isText handled these
 	}
@@ -427,11 +427,7 @@ func fts(c Cond) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		d := c.Distance
-		if d <= 0 {
-			d = 10
-		}
-		s := fmt.Sprintf("NEAR(%s %s, %d)", a, bb, d)
+		s := fmt.Sprintf("NEAR(%s %s, %d)", a, bb, max(c.Distance, 0))
 		if cols := columns(c.A.Columns); cols != "" {
 			s = cols + " : " + s
 		}

@@ -31,15 +31,17 @@ func (k *keyHash) id(prefix string) string {
 	return prefix + "-" + hex.EncodeToString(k.h.Sum(nil))
 }
 
-// window remembers the last n keys added, to skip repeats.
+// window remembers the last n keys added, to skip repeats. It grows as
+// keys come, so a small file costs little.
 type window struct {
+	n    int
 	seen map[string]struct{}
 	ring []string
 	next int
 }
 
 func newWindow(n int) *window {
-	return &window{seen: make(map[string]struct{}, n), ring: make([]string, n)}
+	return &window{n: n, seen: map[string]struct{}{}}
 }
 
 // add records k and reports whether it was new within the window.
@@ -47,11 +49,13 @@ func (w *window) add(k string) bool {
 	if _, ok := w.seen[k]; ok {
 		return false
 	}
-	if old := w.ring[w.next]; old != "" {
-		delete(w.seen, old)
+	if len(w.ring) < w.n {
+		w.ring = append(w.ring, k)
+	} else {
+		delete(w.seen, w.ring[w.next])
+		w.ring[w.next] = k
+		w.next = (w.next + 1) % w.n
 	}
-	w.ring[w.next] = k
 	w.seen[k] = struct{}{}
-	w.next = (w.next + 1) % len(w.ring)
 	return true
 }

@@ -76,7 +76,7 @@ const DedupWindow = 8192
 
 // ErrTruncated is matched (errors.Is) by the error of a file that ends
 // inside an element: the backup was cut off.
-var ErrTruncated = errors.New("the file ends inside an element: the backup is truncated (was it copied completely?)")
+var ErrTruncated = errors.New("truncated backup")
 
 // ErrNotBackup is matched by the error of a file whose root element is not
 // <smses> or <calls>.
@@ -114,6 +114,9 @@ func Parse(r io.Reader, file string, o Options, emit func(*item.Item) error) (St
 	}
 	p.in = &tracker{br: bufio.NewReaderSize(r, 64<<10)}
 	p.d = xml.NewDecoder(p.in)
+	p.d.CharsetReader = func(charset string, _ io.Reader) (io.Reader, error) {
+		return nil, fmt.Errorf("encoding %q is not supported: SMS Backup & Restore writes UTF-8; convert the file to UTF-8", charset)
+	}
 	err := p.run()
 	if st.Lines == 0 {
 		st.Lines, _ = p.d.InputPos()
@@ -147,10 +150,14 @@ func (p *parser) run() error {
 			return nil
 		}
 		if err != nil {
-			// The input may break inside a start tag of an element
-			// that the decoder never returned: name it from the
-			// bytes read since the last token.
-			return p.fail(err, line, p.in.element())
+			// The input may break inside the start tag of an
+			// element that the decoder never returned: name it
+			// from the bytes read since the last token.
+			element := ""
+			if depth == 1 {
+				element = p.in.element()
+			}
+			return p.fail(err, line, element)
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
@@ -244,16 +251,16 @@ func (p *parser) fail(err error, start int, element string) error {
 	var se *xml.SyntaxError
 	if errors.As(err, &se) {
 		if strings.Contains(se.Msg, "unexpected EOF") {
-			what := "an element"
+			what := "before the end of the document"
 			if element != "" {
-				what = "<" + element + ">"
+				what = fmt.Sprintf("inside the <%s> that starts on line %d", element, start)
 			}
-			return &Error{p.file, start, fmt.Errorf("%w: it ends on line %d inside %s that starts on line %d; the items before it were read", ErrTruncated, end, what, start)}
+			return &Error{p.file, start, fmt.Errorf("%w: the file ends on line %d %s; everything before it was read (copy the backup again and import it again: nothing is duplicated)", ErrTruncated, end, what)}
 		}
 		return &Error{p.file, se.Line, fmt.Errorf("XML syntax error: %s", se.Msg)}
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return &Error{p.file, start, fmt.Errorf("%w: it ends on line %d", ErrTruncated, end)}
+		return &Error{p.file, start, fmt.Errorf("%w: the file ends on line %d", ErrTruncated, end)}
 	}
 	return &Error{p.file, end, fmt.Errorf("reading: %w", err)}
 }
