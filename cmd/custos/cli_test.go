@@ -206,3 +206,38 @@ func TestServeHealth(t *testing.T) {
 }
 
 func testLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+func TestSearchCLI(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "demo")
+	if code, _, errs := custos(t, "--data", data, "demo"); code != 0 {
+		t.Fatal(errs)
+	}
+	code, out, errs := custos(t, "--data", data, "search", "kind:deleted OR kind:recalled")
+	if code != 0 || !strings.Contains(out, "hits") || !strings.Contains(out, "by source:") {
+		t.Fatalf("search: %d %s %s", code, out, errs)
+	}
+	code, out, _ = custos(t, "--data", data, "--json", "search", "合同", "--mailbox", demo.Employees[0].Email+","+demo.Employees[1].Email)
+	var res struct {
+		Total int64
+		Hits  []struct{ Mailbox, Snippet string }
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &res) != nil || res.Total == 0 {
+		t.Fatalf("search --json: %d %s", code, out)
+	}
+	for _, h := range res.Hits {
+		if h.Mailbox != demo.Employees[0].Email && h.Mailbox != demo.Employees[1].Email {
+			t.Fatalf("hit outside the chosen mailboxes: %+v", h)
+		}
+		if !strings.Contains(h.Snippet, "**合同**") {
+			t.Fatalf("snippet without highlight: %q", h.Snippet)
+		}
+	}
+	code, out, _ = custos(t, "--data", data, "search", "--explain", "price from:alice sent>=2026-01-01")
+	if code != 0 || !strings.HasPrefix(out, "(and (word \"price\") (from (word \"alice\")) (sent [2026-01-01") {
+		t.Fatalf("explain: %s", out)
+	}
+	code, _, errs = custos(t, "--data", data, "search", `price "unclosed`)
+	if code == 0 || !strings.Contains(errs, "column 7: unclosed quote") {
+		t.Fatalf("bad query: %d %s", code, errs)
+	}
+}
