@@ -13,8 +13,9 @@ import (
 
 // FuzzParseText checks that ParseText never panics, that it fails only with
 // ErrNotExport, that every item is a valid WhatsApp item with a distinct
-// source id and a line of the input, and that every rejected line has a
-// line number and a reason. The seed corpus is in testdata/fuzz/FuzzParseText
+// source id and a line of the input, that every rejected line has a line
+// number and a reason, that every non-empty line is accounted for, and that
+// parsing again gives the same ids. The seed corpus is in testdata/fuzz/FuzzParseText
 // and the exports of testdata.
 func FuzzParseText(f *testing.F) {
 	files, err := filepath.Glob(filepath.Join("testdata", "*.txt"))
@@ -62,6 +63,17 @@ func FuzzParseText(f *testing.F) {
 		}
 		if len(res.Items)+len(res.Rejected) == 0 {
 			t.Fatal("no items and nothing rejected, but no error")
+		}
+		checkAccounted(t, data, res, false)
+		// The same input gives the same ids.
+		again, err := ParseText(bytes.NewReader(data), "fuzz.txt", Options{Owner: item.Participant{Phone: ownerPhone}})
+		if err != nil || len(again.Items) != len(res.Items) {
+			t.Fatalf("second parse: %v", err)
+		}
+		for i := range again.Items {
+			if again.Items[i].SourceID != res.Items[i].SourceID {
+				t.Fatalf("item %d: id changed between two parses", i)
+			}
 		}
 	})
 }
