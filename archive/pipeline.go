@@ -400,7 +400,11 @@ func (p *Pipeline) Replay(ctx context.Context, src item.Source) (*ReplayReport, 
 			}
 			ids, _ := mp.resolve(q.Item)
 			if len(ids) > 0 {
-				rs = append(rs, store.Release{ItemID: q.ID, Source: q.Item.Source, Mailboxes: ids})
+				attText, err := search.AttachmentText(ctx, p.st.Blobs(), q.Item)
+				if err != nil {
+					return err
+				}
+				rs = append(rs, store.Release{ItemID: q.ID, Source: q.Item.Source, Mailboxes: ids, Doc: search.Document(q.Item, attText)})
 			}
 			return nil
 		})

@@ -211,7 +211,7 @@ func TestSearchMatchesBruteForce(t *testing.T) {
 				byMailbox[c.mailbox]++
 			}
 		}
-		res, err := eng.Search(ctx, search.Request{Query: q, Limit: 1000})
+		res, err := eng.Search(ctx, search.Request{Query: q, Limit: 1000, Stats: true})
 		if err != nil {
 			t.Fatalf("query %q: %v", q, err)
 		}

@@ -37,6 +37,7 @@ type Request struct {
 	Oldest    bool     // oldest first (default newest first)
 	Limit     int      // hits per page, default 20, at most 1000
 	Offset    int
+	Stats     bool // also count the matches by mailbox and by source
 }
 
 // Hit is one matching item in one mailbox folder.
@@ -63,8 +64,8 @@ type Result struct {
 	Total     int64            `json:"total"`
 	Offset    int              `json:"offset"`
 	Hits      []Hit            `json:"hits"`
-	ByMailbox map[string]int64 `json:"by_mailbox"`
-	BySource  map[string]int64 `json:"by_source"`
+	ByMailbox map[string]int64 `json:"by_mailbox,omitempty"` // with Request.Stats
+	BySource  map[string]int64 `json:"by_source,omitempty"`  // with Request.Stats
 }
 
 // Parse parses and compiles a query. Errors are *kql.Error or *Error, both
@@ -94,7 +95,7 @@ func (e *Engine) Search(ctx context.Context, r Request) (*Result, error) {
 		r.Limit = 20
 	}
 	r.Limit = min(r.Limit, 1000)
-	sr, err := e.st.Search(ctx, store.SearchQuery{Cond: cond, Mailboxes: r.Mailboxes, Oldest: r.Oldest, Limit: r.Limit, Offset: r.Offset})
+	sr, err := e.st.Search(ctx, store.SearchQuery{Cond: cond, Mailboxes: r.Mailboxes, Oldest: r.Oldest, Limit: r.Limit, Offset: r.Offset, Stats: r.Stats})
 	if err != nil {
 		return nil, err
 	}

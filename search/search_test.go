@@ -92,7 +92,7 @@ func sortStrings(s []string) []string {
 func TestResultShape(t *testing.T) {
 	e := engine(t, msg("a", "the price is right", item.Participant{Name: "Bob", Email: "bob@corp.example"}),
 		msg("b", "no match here", item.Participant{Name: "Bob", Email: "bob@corp.example"}))
-	res, err := e.Search(context.Background(), search.Request{Query: "price"})
+	res, err := e.Search(context.Background(), search.Request{Query: "price", Stats: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -81,11 +81,6 @@ func (s *Store) Archive(ctx context.Context, batch []NewItem) ([]Outcome, error)
 			return err
 		}
 		defer insBlob.Close()
-		insDoc, err := tx.PrepareContext(ctx, `INSERT INTO items_fts (rowid, sender, recipients, subject, body, attnames, atttext) VALUES (?, ?, ?, ?, ?, ?, ?)`)
-		if err != nil {
-			return err
-		}
-		defer insDoc.Close()
 		f := newFiler(ctx, tx, now)
 		defer f.close()
 		for i, n := range batch {
@@ -106,10 +101,6 @@ func (s *Store) Archive(ctx context.Context, batch []NewItem) ([]Outcome, error)
 				return fmt.Errorf("item %q: %w", it.SourceID, err)
 			}
 			out[i].ItemID = id
-			d := n.Doc
-			if _, err := insDoc.ExecContext(ctx, id, d.Sender, d.Recipients, d.Subject, d.Body, d.AttNames, d.AttText); err != nil {
-				return fmt.Errorf("indexing item %q: %w", it.SourceID, err)
-			}
 			for _, h := range n.Message.Holes {
 				if _, err := insBlob.ExecContext(ctx, id, h.SHA256, h.Size); err != nil {
 					return err
@@ -126,7 +117,9 @@ func (s *Store) Archive(ctx context.Context, batch []NewItem) ([]Outcome, error)
 				out[i].Quarantined = true
 				continue
 			}
-			c, err := f.file(id, n.Mailboxes, it.Source.Folder())
+			facts := copyFacts{itemID: id, source: string(it.Source), kind: string(it.Kind), sentAt: it.Time.UnixMilli(),
+				archivedAt: now.UnixMilli(), size: n.Size, hasAttachment: len(n.Message.Holes) > 0}
+			c, err := f.file(facts, n.Mailboxes, it.Source.Folder(), n.Doc)
 			if err != nil {
 				return fmt.Errorf("filing item %q: %w", it.SourceID, err)
 			}
@@ -140,6 +133,31 @@ func (s *Store) Archive(ctx context.Context, batch []NewItem) ([]Outcome, error)
 	return out, nil
 }
 
+// copyFacts are the item facts a copy carries for searches.
+type copyFacts struct {
+	itemID        int64
+	source, kind  string
+	sentAt        int64 // ms
+	archivedAt    int64 // ms
+	size          int64
+	hasAttachment bool
+}
+
+// Copy ids are ordered by the item's time: the seconds since 1970 (34 bits),
+// then the folder id (21 bits), then a sequence number (8 bits) among the
+// copies of one second in one folder (the next second is borrowed when 256
+// are taken). So the newest copies have the highest ids, and the full-text
+// index, whose rowids are copy ids, returns the newest hits first without
+// a sort.
+const (
+	copySeqBits    = 8
+	copyFolderBits = 21
+	maxCopyFolder  = 1<<copyFolderBits - 1
+)
+
+// CopyFolder returns the folder id a copy id holds.
+func CopyFolder(copyID int64) int64 { return copyID >> copySeqBits & maxCopyFolder }
+
 // filer files copies of items into folders within one transaction.
 type filer struct {
 	ctx     context.Context
@@ -147,25 +165,57 @@ type filer struct {
 	now     time.Time
 	folders map[string]int64
 	ins     *sql.Stmt
+	doc     *sql.Stmt
+	seq     *sql.Stmt
 	err     error
 }
 
 func newFiler(ctx context.Context, tx *sql.Tx, now time.Time) *filer {
 	f := &filer{ctx: ctx, tx: tx, now: now, folders: map[string]int64{}}
-	f.ins, f.err = tx.PrepareContext(ctx, `INSERT INTO copies (folder_id, item_id, uid, filed_at)
-		SELECT ?, ?, uid_next, ? FROM folders WHERE id = ? ON CONFLICT (folder_id, item_id) DO NOTHING`)
+	f.ins, f.err = tx.PrepareContext(ctx, `INSERT INTO copies (id, folder_id, item_id, uid, filed_at, mailbox_id, source, kind, sent_at, archived_at, size, has_attachment)
+		SELECT ?, id, ?, uid_next, ?, mailbox_id, ?, ?, ?, ?, ?, ? FROM folders WHERE id = ? ON CONFLICT (folder_id, item_id) DO NOTHING`)
+	if f.err == nil {
+		f.doc, f.err = tx.PrepareContext(ctx, `INSERT INTO items_fts (rowid, sender, recipients, subject, body, attnames, atttext) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+	}
+	if f.err == nil {
+		f.seq, f.err = tx.PrepareContext(ctx, `SELECT MAX(id) FROM copies WHERE id BETWEEN ? AND ?`)
+	}
 	return f
 }
 
 func (f *filer) close() {
-	if f.ins != nil {
-		f.ins.Close()
+	for _, s := range []*sql.Stmt{f.ins, f.doc, f.seq} {
+		if s != nil {
+			s.Close()
+		}
 	}
 }
 
-// file puts a copy of the item into the named folder of each mailbox and
-// returns the number of copies made.
-func (f *filer) file(itemID int64, mailboxes []int64, folder string) (int, error) {
+// copyID returns a free copy id for an item sent at sentMS in the folder.
+func (f *filer) copyID(sentMS, folderID int64) (int64, error) {
+	if folderID > maxCopyFolder {
+		return 0, fmt.Errorf("folder id %d: the embedded store holds at most %d folders; move to PostgreSQL", folderID, maxCopyFolder)
+	}
+	sec := max(sentMS/1000, 0)
+	for try := 0; try < 1000; try++ {
+		base := (sec+int64(try))<<(copyFolderBits+copySeqBits) | folderID<<copySeqBits
+		var last sql.NullInt64
+		if err := f.seq.QueryRowContext(f.ctx, base, base+1<<copySeqBits-1).Scan(&last); err != nil {
+			return 0, err
+		}
+		if !last.Valid {
+			return base, nil
+		}
+		if last.Int64 < base+1<<copySeqBits-1 {
+			return last.Int64 + 1, nil
+		}
+	}
+	return 0, fmt.Errorf("no free copy id near %d in folder %d", sec, folderID)
+}
+
+// file puts a copy of the item into the named folder of each mailbox, and
+// into the full-text index, and returns the number of copies made.
+func (f *filer) file(it copyFacts, mailboxes []int64, folder string, doc Doc) (int, error) {
 	if f.err != nil {
 		return 0, f.err
 	}
@@ -181,13 +231,21 @@ func (f *filer) file(itemID int64, mailboxes []int64, folder string) (int, error
 			}
 			f.folders[key] = fid
 		}
-		res, err := f.ins.ExecContext(f.ctx, fid, itemID, f.now.UnixMilli(), fid)
+		id, err := f.copyID(it.sentAt, fid)
+		if err != nil {
+			return n, err
+		}
+		res, err := f.ins.ExecContext(f.ctx, id, it.itemID, f.now.UnixMilli(), it.source, it.kind, it.sentAt, it.archivedAt,
+			it.size, it.hasAttachment, fid)
 		if err != nil {
 			return n, err
 		}
 		if k, _ := res.RowsAffected(); k == 1 {
 			if _, err := f.tx.ExecContext(f.ctx, `UPDATE folders SET uid_next = uid_next + 1 WHERE id = ?`, fid); err != nil {
 				return n, err
+			}
+			if _, err := f.doc.ExecContext(f.ctx, id, doc.Sender, doc.Recipients, doc.Subject, doc.Body, doc.AttNames, doc.AttText); err != nil {
+				return n, fmt.Errorf("indexing: %w", err)
 			}
 			n++
 		}

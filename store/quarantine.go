@@ -125,6 +125,7 @@ type Release struct {
 	ItemID    int64
 	Source    item.Source
 	Mailboxes []int64
+	Doc       Doc // the text the item is indexed under
 }
 
 // ReleaseQuarantined files each released item into its mailboxes and removes
@@ -148,7 +149,15 @@ func (s *Store) ReleaseQuarantined(ctx context.Context, rs []Release) (items, co
 			if len(r.Mailboxes) == 0 {
 				return errors.New("release without mailboxes")
 			}
-			c, err := f.file(r.ItemID, r.Mailboxes, r.Source.Folder())
+			facts := copyFacts{itemID: r.ItemID}
+			var has int
+			err = tx.QueryRowContext(ctx, `SELECT source, kind, sent_at, archived_at, size, has_attachment FROM items WHERE id = ?`, r.ItemID).
+				Scan(&facts.source, &facts.kind, &facts.sentAt, &facts.archivedAt, &facts.size, &has)
+			if err != nil {
+				return err
+			}
+			facts.hasAttachment = has == 1
+			c, err := f.file(facts, r.Mailboxes, r.Source.Folder(), r.Doc)
 			if err != nil {
 				return err
 			}

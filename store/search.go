@@ -94,6 +94,7 @@ type SearchQuery struct {
 	Oldest    bool     // oldest first instead of newest first
 	Limit     int      // hits per page (default 20)
 	Offset    int
+	Stats     bool // count the matches by mailbox and by source
 }
 
 // Hit is one matching copy.
@@ -109,63 +110,27 @@ type Hit struct {
 type SearchResult struct {
 	Total     int64
 	Hits      []Hit
-	ByMailbox map[string]int64
-	BySource  map[string]int64
+	ByMailbox map[string]int64 // with Stats
+	BySource  map[string]int64 // with Stats
 }
 
 // Search runs a search.
+//
+// A query made only of text conditions over all mailboxes is answered by the
+// full-text index alone: the count is the index's, the statistics come from
+// the folder id within each copy id, and the newest hits are the highest
+// rowids. Other queries filter the copies table, which carries the item
+// facts, joined with the index.
 func (s *Store) Search(ctx context.Context, q SearchQuery) (*SearchResult, error) {
-	b := &sqlBuilder{}
-	scope := ""
-	needFolders := len(q.Mailboxes) > 0
-	if hasFolderCond(q.Cond) || needFolders {
-		folders, err := s.allFolders(ctx)
-		if err != nil {
-			return nil, err
-		}
-		b.folders = folders
-		if len(q.Mailboxes) > 0 {
-			want := map[string]bool{}
-			for _, m := range q.Mailboxes {
-				want[strings.ToLower(strings.TrimSpace(m))] = true
-			}
-			var ids []string
-			for _, f := range folders {
-				if want[f.mailbox] {
-					ids = append(ids, fmt.Sprint(f.id))
-				}
-			}
-			scope = "c.folder_id IN (" + strings.Join(append(ids, "-1"), ",") + ")"
-		}
-	}
-	where, err := b.cond(q.Cond)
+	folders, err := s.allFolders(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if scope != "" {
-		where = "(" + where + ") AND " + scope
+	byID := make(map[int64]folderRef, len(folders))
+	for _, f := range folders {
+		byID[f.id] = f
 	}
-	from := ` FROM copies c JOIN items i ON i.id = c.item_id JOIN folders f ON f.id = c.folder_id JOIN mailboxes m ON m.id = f.mailbox_id WHERE `
-	res := &SearchResult{ByMailbox: map[string]int64{}, BySource: map[string]int64{}}
-	rows, err := s.r.QueryContext(ctx, `SELECT m.address, i.source, COUNT(*)`+from+where+` GROUP BY m.address, i.source`, b.args...)
-	if err != nil {
-		return nil, fmt.Errorf("searching: %w", err)
-	}
-	for rows.Next() {
-		var mb, src string
-		var n int64
-		if err := rows.Scan(&mb, &src, &n); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("searching: %w", err)
-		}
-		res.Total += n
-		res.ByMailbox[mb] += n
-		res.BySource[src] += n
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("searching: %w", err)
-	}
+	b := &sqlBuilder{folders: folders}
 	limit := q.Limit
 	if limit <= 0 {
 		limit = 20
@@ -174,37 +139,163 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) (*SearchResult, error
 	if q.Oldest {
 		order = "ASC"
 	}
-	if res.Total == 0 {
+	res := &SearchResult{}
+	counts := map[int64]int64{} // by folder
+	var ids []int64
+	if isText(q.Cond) && len(q.Mailboxes) == 0 {
+		expr, err := fts(q.Cond)
+		if err != nil {
+			return nil, err
+		}
+		if q.Stats {
+			err = s.scanCounts(ctx, counts, `SELECT (rowid >> ?) & ?, COUNT(*) FROM items_fts WHERE items_fts MATCH ? GROUP BY 1`,
+				copySeqBits, maxCopyFolder, expr)
+			for _, n := range counts {
+				res.Total += n
+			}
+		} else {
+			err = s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM items_fts WHERE items_fts MATCH ?`, expr).Scan(&res.Total)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("searching: %w", err)
+		}
+		if res.Total > 0 {
+			ids, err = s.scanIDs(ctx, `SELECT rowid FROM items_fts WHERE items_fts MATCH ? ORDER BY rowid `+order+` LIMIT ? OFFSET ?`, expr, limit, q.Offset)
+			if err != nil {
+				return nil, err
+			}
+		}
+	} else {
+		where, err := b.cond(q.Cond)
+		if err != nil {
+			return nil, err
+		}
+		if len(q.Mailboxes) > 0 {
+			want := map[string]bool{}
+			for _, m := range q.Mailboxes {
+				want[strings.ToLower(strings.TrimSpace(m))] = true
+			}
+			var fids []string
+			for _, f := range folders {
+				if want[f.mailbox] {
+					fids = append(fids, fmt.Sprint(f.id))
+				}
+			}
+			where = "(" + where + ") AND c.folder_id IN (" + strings.Join(append(fids, "-1"), ",") + ")"
+		}
+		if err := s.scanCounts(ctx, counts, `SELECT c.folder_id, COUNT(*) FROM copies c WHERE `+where+` GROUP BY c.folder_id`, b.args...); err != nil {
+			return nil, err
+		}
+		for _, n := range counts {
+			res.Total += n
+		}
+		if res.Total > 0 {
+			args := append(append([]any{}, b.args...), limit, q.Offset)
+			ids, err = s.scanIDs(ctx, `SELECT c.id FROM copies c WHERE `+where+` ORDER BY c.id `+order+` LIMIT ? OFFSET ?`, args...)
+			if err != nil {
+				return nil, err
+			}
+		}
+	}
+	if q.Stats {
+		res.ByMailbox, res.BySource = map[string]int64{}, map[string]int64{}
+		for fid, n := range counts {
+			f := byID[fid]
+			res.ByMailbox[f.mailbox] += n
+			res.BySource[f.source] += n
+		}
+	}
+	if len(ids) == 0 {
 		return res, nil
 	}
-	args := append(append([]any{}, b.args...), limit, q.Offset)
-	rows, err = s.r.QueryContext(ctx, `SELECT c.id, c.uid, m.address, f.name, i.id, i.message_id, i.size, i.sha256, i.skeleton, i.holes, i.item, i.archived_at`+
-		from+where+` ORDER BY i.sent_at `+order+`, c.id `+order+` LIMIT ? OFFSET ?`, args...)
+	hits, err := s.hits(ctx, ids, byID)
+	if err != nil {
+		return nil, err
+	}
+	res.Hits = hits
+	return res, nil
+}
+
+func (s *Store) scanCounts(ctx context.Context, into map[int64]int64, q string, args ...any) error {
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("searching: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k, n int64
+		if err := rows.Scan(&k, &n); err != nil {
+			return fmt.Errorf("searching: %w", err)
+		}
+		into[k] += n
+	}
+	return rows.Err()
+}
+
+func (s *Store) scanIDs(ctx context.Context, q string, args ...any) ([]int64, error) {
+	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("searching: %w", err)
 	}
 	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("searching: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// hits reads the copies with these ids, in this order.
+func (s *Store) hits(ctx context.Context, ids []int64, folders map[int64]folderRef) ([]Hit, error) {
+	ph := make([]string, len(ids))
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		ph[i], args[i] = "?", id
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT c.id, c.uid, c.folder_id, i.id, i.message_id, i.size, i.sha256, i.skeleton, i.holes, i.item, i.archived_at
+		FROM copies c JOIN items i ON i.id = c.item_id WHERE c.id IN (`+strings.Join(ph, ",")+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("searching: %w", err)
+	}
+	defer rows.Close()
+	byID := map[int64]Hit{}
 	for rows.Next() {
 		var h Hit
+		var fid int64
 		var skel []byte
 		var holes, meta string
 		var archived int64
-		if err := rows.Scan(&h.CopyID, &h.UID, &h.Mailbox, &h.Folder, &h.ID, &h.MessageID, &h.Size, &h.SHA256, &skel, &holes, &meta, &archived); err != nil {
+		if err := rows.Scan(&h.CopyID, &h.UID, &fid, &h.ID, &h.MessageID, &h.Size, &h.SHA256, &skel, &holes, &meta, &archived); err != nil {
 			return nil, fmt.Errorf("searching: %w", err)
 		}
 		var uid uint32
 		if err := scanItem(rowOf{0, h.ID, h.MessageID, h.Size, h.SHA256, skel, holes, meta, archived}, &uid, &h.StoredItem); err != nil {
 			return nil, err
 		}
-		res.Hits = append(res.Hits, h)
+		h.Mailbox, h.Folder = folders[fid].mailbox, folders[fid].name
+		byID[h.CopyID] = h
 	}
-	return res, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	hits := make([]Hit, 0, len(ids))
+	for _, id := range ids {
+		if h, ok := byID[id]; ok {
+			hits = append(hits, h)
+		}
+	}
+	return hits, nil
 }
 
 type folderRef struct {
 	id      int64
 	mailbox string
 	name    string
+	source  string
 }
 
 func (s *Store) allFolders(ctx context.Context) ([]folderRef, error) {
@@ -219,35 +310,17 @@ func (s *Store) allFolders(ctx context.Context) ([]folderRef, error) {
 		if err := rows.Scan(&f.id, &f.mailbox, &f.name); err != nil {
 			return nil, err
 		}
+		for _, src := range item.Sources {
+			if src.Folder() == f.name {
+				f.source = string(src)
+			}
+		}
 		fs = append(fs, f)
 	}
 	return fs, rows.Err()
 }
 
-func hasFolderCond(c Cond) bool {
-	switch c := c.(type) {
-	case FolderIs:
-		return true
-	case And:
-		for _, x := range c.Conds {
-			if hasFolderCond(x) {
-				return true
-			}
-		}
-	case Or:
-		for _, x := range c.Conds {
-			if hasFolderCond(x) {
-				return true
-			}
-		}
-	case Not:
-		return hasFolderCond(c.C)
-	}
-	return false
-}
-
-// sqlBuilder turns a Cond into an SQL condition over c (copies), i (items),
-// f (folders) and m (mailboxes). Subtrees made only of text matches become
+// sqlBuilder turns a Cond into an SQL condition over c (copies). Subtrees made only of text matches become
 // one FTS5 MATCH.
 type sqlBuilder struct {
 	args    []any
@@ -292,7 +365,7 @@ func (b *sqlBuilder) cond(c Cond) (string, error) {
 			return "", err
 		}
 		b.args = append(b.args, expr)
-		return "i.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)", nil
+		return "c.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)", nil
 	}
 	switch c := c.(type) {
 	case And:
@@ -314,7 +387,7 @@ func (b *sqlBuilder) cond(c Cond) (string, error) {
 			ph[i] = "?"
 			b.args = append(b.args, string(k))
 		}
-		return "i.kind IN (" + strings.Join(ph, ",") + ")", nil
+		return "c.kind IN (" + strings.Join(ph, ",") + ")", nil
 	case SourceIs:
 		if len(c.Sources) == 0 {
 			return "0", nil
@@ -324,11 +397,11 @@ func (b *sqlBuilder) cond(c Cond) (string, error) {
 			ph[i] = "?"
 			b.args = append(b.args, string(s))
 		}
-		return "i.source IN (" + strings.Join(ph, ",") + ")", nil
+		return "c.source IN (" + strings.Join(ph, ",") + ")", nil
 	case TimeIn:
-		col := "i.sent_at"
+		col := "c.sent_at"
 		if c.Field == "received" {
-			col = "i.archived_at"
+			col = "c.archived_at"
 		}
 		var parts []string
 		if c.From != nil {
@@ -346,11 +419,11 @@ func (b *sqlBuilder) cond(c Cond) (string, error) {
 	case SizeIn:
 		var parts []string
 		if c.Min != nil {
-			parts = append(parts, "i.size >= ?")
+			parts = append(parts, "c.size >= ?")
 			b.args = append(b.args, *c.Min)
 		}
 		if c.Max != nil {
-			parts = append(parts, "i.size <= ?")
+			parts = append(parts, "c.size <= ?")
 			b.args = append(b.args, *c.Max)
 		}
 		if len(parts) == 0 {
@@ -359,9 +432,9 @@ func (b *sqlBuilder) cond(c Cond) (string, error) {
 		return "(" + strings.Join(parts, " AND ") + ")", nil
 	case HasAttachment:
 		if c.Value {
-			return "i.has_attachment = 1", nil
+			return "c.has_attachment = 1", nil
 		}
-		return "i.has_attachment = 0", nil
+		return "c.has_attachment = 0", nil
 	case FolderIs:
 		var ids []string
 		for _, f := range b.folders {

@@ -18,6 +18,9 @@ type chatContext struct {
 	aliases map[string]bool // author names that are the owner (besides Owner.Name, You, Du)
 	parts   []item.Participant
 	index   map[string]int // author or actor as written → index in parts
+	keys    map[string]int // "p:" phone or "n:" name → index in parts
+	to      map[int][]item.Participant
+	all     []item.Participant
 }
 
 // phoneOf reads a name written as a phone number ("+1 123 456 789",
@@ -72,19 +75,23 @@ func (c *chatContext) add(name string) {
 		return
 	}
 	p := participant(name)
-	for i := 1; i < len(c.parts); i++ {
-		q := c.parts[i]
-		if p.Phone != "" && q.Phone == p.Phone || p.Phone == "" && q.Phone == "" && q.Name == p.Name {
-			c.index[name] = i
-			return
-		}
+	key := "n:" + p.Name
+	if p.Phone != "" {
+		key = "p:" + p.Phone
 	}
+	if i, ok := c.keys[key]; ok {
+		c.index[name] = i
+		return
+	}
+	c.keys[key] = len(c.parts)
 	c.index[name] = len(c.parts)
 	c.parts = append(c.parts, p)
 }
 
 // fromTo returns the sender of a record, everyone else in the chat, and
-// whether the sender is the owner.
+// whether the sender is the owner. The To slices are shared between the
+// items of a chat: one per sender, not one per item, so that a large group
+// export does not cost participants × messages.
 func (c *chatContext) fromTo(r *record) (item.Participant, []item.Participant, bool) {
 	who := r.author
 	if r.cls.kind == item.System {
@@ -97,20 +104,25 @@ func (c *chatContext) fromTo(r *record) (item.Participant, []item.Participant, b
 	if !ok {
 		// The chat itself (a group, or a 1:1 chat's other party who never
 		// wrote): the sender of system lines without an actor.
-		to := make([]item.Participant, len(c.parts))
-		copy(to, c.parts)
-		return item.Participant{Name: who}, to, false
+		if c.all == nil {
+			c.all = c.parts[:len(c.parts):len(c.parts)]
+		}
+		return item.Participant{Name: who}, c.all, false
 	}
-	to := make([]item.Participant, 0, len(c.parts)-1)
-	to = append(to, c.parts[:i]...)
-	to = append(to, c.parts[i+1:]...)
+	to, ok := c.to[i]
+	if !ok {
+		to = make([]item.Participant, 0, len(c.parts)-1)
+		to = append(to, c.parts[:i]...)
+		to = append(to, c.parts[i+1:]...)
+		c.to[i] = to
+	}
 	return c.parts[i], to, i == 0
 }
 
 // people decides the chat's name, type and participants, after
 // classification.
 func (p *parser) people(res *Result) *chatContext {
-	c := &chatContext{o: &p.o, aliases: map[string]bool{}, index: map[string]int{}}
+	c := &chatContext{o: &p.o, aliases: map[string]bool{}, index: map[string]int{}, keys: map[string]int{}, to: map[int][]item.Participant{}}
 	owner := p.o.Owner
 	owner.Name = strings.TrimSpace(owner.Name)
 

@@ -83,7 +83,7 @@ func runSearch(ctx context.Context, g *globals, o searchOptions, q string) error
 	if o.page < 1 {
 		return fmt.Errorf("--page must be 1 or more")
 	}
-	res, err := eng.Search(ctx, search.Request{Query: q, Mailboxes: o.mailboxes, Oldest: o.oldest, Limit: o.limit, Offset: (o.page - 1) * o.limit})
+	res, err := eng.Search(ctx, search.Request{Query: q, Mailboxes: o.mailboxes, Oldest: o.oldest, Limit: o.limit, Offset: (o.page - 1) * o.limit, Stats: true})
 	if err != nil {
 		return err
 	}
