@@ -1,4 +1,7 @@
-package usermap
+// Package phone normalises phone numbers, however they are written, to
+// E.164 with libphonenumber (nyaruka/phonenumbers), recording when a default
+// region had to be assumed. Both the capture site and the archive use it.
+package phone
 
 import (
 	"errors"

@@ -1,4 +1,4 @@
-package usermap
+package phone
 
 import (
 	"errors"
