@@ -1,10 +1,13 @@
 package main
 
 import (
+	"os"
+
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/custos-archive/custos/capture"
 	"net"
 	"net/http"
 	"time"
@@ -15,6 +18,7 @@ import (
 
 type serveOptions struct {
 	http string
+	role string
 }
 
 func newServeCmd(g *globals) *cobra.Command {
@@ -22,27 +26,61 @@ func newServeCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the Custos server on the data folder",
-		Long: `Run the Custos server on the data folder. It answers GET /healthz with the
-store's state; the capture site, connectors, web UI and IMAP come with later
-releases. It listens on loopback unless --http names another address.`,
+		Long: `Run the Custos server on the data folder. It listens on loopback unless --http
+names another address.
+
+--role all (the default) runs both sides in one process; --role capture runs the
+capture site alone (webhooks, ingest API, export API; data in DATA/capture),
+--role archive the archive alone. GET /healthz answers on every role.
+
+The channels' secrets come from the environment, never the command line:
+  CUSTOS_WHATSAPP_APP_SECRET, CUSTOS_WHATSAPP_VERIFY_TOKEN, CUSTOS_WHATSAPP_TOKEN,
+  CUSTOS_GRAPH_BASE (default https://graph.facebook.com/v20.0),
+  CUSTOS_TWILIO_AUTH_TOKEN, CUSTOS_TWILIO_ACCOUNT_SID,
+  CUSTOS_PUBLIC_URL (the scheme://host the platforms call, for signatures).
+A channel whose secret is not set answers 404.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runServe(cmd.Context(), g, o, nil)
 		},
 	}
 	cmd.Flags().StringVar(&o.http, "http", "127.0.0.1:8080", "address of the HTTP listener")
+	cmd.Flags().StringVar(&o.role, "role", "all", "all, capture or archive")
 	return cmd
 }
 
 // runServe serves until ctx ends. ready, when set, receives the bound address.
 func runServe(ctx context.Context, g *globals, o serveOptions, ready chan<- string) error {
-	st, _, err := g.open(ctx)
-	if err != nil {
-		return err
+	if o.role == "" {
+		o.role = "all"
 	}
-	defer st.Close()
+	if o.role != "all" && o.role != "capture" && o.role != "archive" {
+		return fmt.Errorf("--role %q: want all, capture or archive", o.role)
+	}
 	mux := http.NewServeMux()
+	var st *store.Store
+	if o.role != "capture" {
+		var err error
+		st, _, err = g.open(ctx)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+	}
+	if o.role != "archive" {
+		sp, err := g.openSpool(ctx)
+		if err != nil {
+			return err
+		}
+		defer sp.Close()
+		capture.New(sp, captureConfig(), g.log).Routes(mux)
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		if st == nil {
+			w.Header().Set("Content-Type", "application/json")
+			json.NewEncoder(w).Encode(map[string]any{"status": "ok", "role": o.role})
+			return
+		}
 		health(w, r, st)
 	})
 	ln, err := net.Listen("tcp", o.http)
@@ -51,7 +89,7 @@ func runServe(ctx context.Context, g *globals, o serveOptions, ready chan<- stri
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	g.log.Warn("custos serving", "http", ln.Addr().String(), "data", g.data)
-	fmt.Fprintf(g.stderr, "custos: serving http://%s (data %s)\n", ln.Addr(), g.data)
+	fmt.Fprintf(g.stderr, "custos: serving http://%s (role %s, data %s)\n", ln.Addr(), o.role, g.data)
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
@@ -67,6 +105,22 @@ func runServe(ctx context.Context, g *globals, o serveOptions, ready chan<- stri
 			return nil
 		}
 		return err
+	}
+}
+
+func captureConfig() capture.Config {
+	base := os.Getenv("CUSTOS_GRAPH_BASE")
+	if base == "" {
+		base = "https://graph.facebook.com/v20.0"
+	}
+	return capture.Config{
+		WhatsAppAppSecret:   os.Getenv("CUSTOS_WHATSAPP_APP_SECRET"),
+		WhatsAppVerifyToken: os.Getenv("CUSTOS_WHATSAPP_VERIFY_TOKEN"),
+		WhatsAppToken:       os.Getenv("CUSTOS_WHATSAPP_TOKEN"),
+		GraphBase:           base,
+		TwilioAuthToken:     os.Getenv("CUSTOS_TWILIO_AUTH_TOKEN"),
+		TwilioAccountSID:    os.Getenv("CUSTOS_TWILIO_ACCOUNT_SID"),
+		PublicURL:           os.Getenv("CUSTOS_PUBLIC_URL"),
 	}
 }
 
