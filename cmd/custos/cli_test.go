@@ -241,3 +241,74 @@ func TestSearchCLI(t *testing.T) {
 		t.Fatalf("bad query: %d %s", code, errs)
 	}
 }
+
+func TestCaptureCLI(t *testing.T) {
+	data := t.TempDir()
+	run := func(stdin string, args ...string) (int, string, string) {
+		t.Helper()
+		var out, errb bytes.Buffer
+		g := &globals{stdout: &out, stderr: &errb}
+		root := newRoot(g)
+		root.SetArgs(append([]string{"--data", data}, args...))
+		root.SetIn(strings.NewReader(stdin))
+		root.SetOut(&out)
+		root.SetErr(&errb)
+		if err := root.ExecuteContext(context.Background()); err != nil {
+			return 1, out.String(), err.Error()
+		}
+		return 0, out.String(), errb.String()
+	}
+	if code, _, errs := run("short\n", "capture", "org", "--username", "admin", "--password-stdin"); code == 0 || !strings.Contains(errs, "12 characters") {
+		t.Fatalf("short password accepted: %s", errs)
+	}
+	if code, out, errs := run("a long enough secret\n", "capture", "org", "--username", "admin", "--password-stdin"); code != 0 || !strings.Contains(out, "admin") {
+		t.Fatalf("org: %s %s", out, errs)
+	}
+	if code, out, errs := run("", "capture", "users", "add", "--email", "Alice@Corp.example", "--name", "Alice", "--phone", "+1 202-555-0143"); code != 0 {
+		t.Fatalf("users add: %s %s", out, errs)
+	}
+	_, out, _ := run("", "--json", "capture", "users", "list")
+	if !strings.Contains(out, `"+12025550143"`) || !strings.Contains(out, "alice@corp.example") {
+		t.Fatalf("users list: %s", out)
+	}
+	// One file of each format; the second import of each stores nothing.
+	for _, tc := range []struct {
+		format, file string
+		owner        []string
+	}{
+		{"whatsapp-export", "../../capture/waexport/testdata/android_en_12h.txt", []string{"--owner", "+12025550143"}},
+		{"sms-backup", "../../capture/smsbackup/testdata/sms_types.xml", []string{"--owner", "+12025550143"}},
+		{"wecom", "../../capture/wecom/testdata/records.jsonl", nil},
+	} {
+		args := append([]string{"--json", "capture", "import", "--format", tc.format}, append(tc.owner, tc.file)...)
+		_, out, _ := run("", args...)
+		var rep struct {
+			Stored, Duplicates int
+			Rejected           []struct{ File, Reason string; Line int }
+		}
+		if err := json.Unmarshal([]byte(out), &rep); err != nil || rep.Stored == 0 {
+			t.Fatalf("%s: %s", tc.format, out)
+		}
+		_, out2, _ := run("", args...)
+		var rep2 struct{ Stored, Duplicates int }
+		json.Unmarshal([]byte(out2), &rep2)
+		if rep2.Stored != 0 || rep2.Duplicates != rep.Stored {
+			t.Fatalf("%s imported twice: %+v then %+v", tc.format, rep, rep2)
+		}
+		for _, r := range rep.Rejected {
+			if r.File == "" || r.Line == 0 || r.Reason == "" {
+				t.Fatalf("%s: a rejected line without file, line and reason: %+v", tc.format, r)
+			}
+		}
+	}
+	_, out, _ = run("", "capture", "items", "--source", "enterprise-number")
+	if !strings.Contains(out, "items") || !strings.Contains(out, "sms") {
+		t.Fatalf("items: %s", out)
+	}
+	if code, _, errs := run("", "capture", "import", "--format", "sms-backup", "../../capture/smsbackup/testdata/sms_types.xml"); code == 0 || !strings.Contains(errs, "--owner") {
+		t.Fatalf("sms-backup without --owner: %s", errs)
+	}
+	if code, out, _ := run("", "capture", "import", "--format", "sms-backup", "--owner", "+12025550143", "../../capture/smsbackup/testdata/broken_elements.xml"); code == 0 || !strings.Contains(out, "broken_elements.xml:") {
+		t.Fatalf("broken elements not listed: %s", out)
+	}
+}
