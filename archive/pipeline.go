@@ -35,7 +35,7 @@ import (
 type Store interface {
 	Blobs() blob.Store
 	MailboxIndex(ctx context.Context) (map[string]int64, error)
-	Archive(ctx context.Context, batch []store.NewItem) ([]store.Outcome, error)
+	Archive(ctx context.Context, batch []store.NewItem, cp *store.Checkpoint) ([]store.Outcome, error)
 	Mapping(ctx context.Context, name string) ([]byte, error)
 	SetMapping(ctx context.Context, name string, csv []byte) error
 	QuarantineList(ctx context.Context, f store.QuarantineFilter, fn func(store.Quarantined) error) error
@@ -248,7 +248,7 @@ func (p *Pipeline) Import(ctx context.Context, r io.Reader, file, dir string, sr
 		if len(batch) == 0 {
 			return nil
 		}
-		outs, err := p.st.Archive(ctx, batch)
+		outs, err := p.st.Archive(ctx, batch, nil)
 		if err != nil {
 			return err
 		}
@@ -329,6 +329,73 @@ func (p *Pipeline) ArchiveItems(ctx context.Context, items []*item.Item, dir str
 		}
 	}
 	return p.Import(ctx, strings.NewReader(buf.String()), "items", dir, "", m)
+}
+
+// Page is a page of items a connector fetched, with what the checkpoint
+// needs to know of each.
+type Page struct {
+	Items []*item.Item
+	Days  []string // the UTC capture day of each item
+	// Raw is each item's JSON as fetched, kept with a failure.
+	Raw [][]byte
+}
+
+// ArchivePage archives a connector's page in one transaction together with
+// its checkpoint (cursor, run counts, completeness). Items that cannot be
+// archived are recorded as the connector's failures, with the reason.
+// Attachments must already be in the archive's blob store (Blob refs).
+func (p *Pipeline) ArchivePage(ctx context.Context, pg Page, m Mapping, cp store.Checkpoint) (*Report, error) {
+	mp, err := p.newMapper(ctx, m)
+	if err != nil {
+		return nil, err
+	}
+	rep := &Report{}
+	var batch []store.NewItem
+	for i, it := range pg.Items {
+		rep.Fetched++
+		day := ""
+		if i < len(pg.Days) {
+			day = pg.Days[i]
+		}
+		err := it.Validate()
+		var n store.NewItem
+		if err == nil {
+			n, err = p.prepare(ctx, it, "", mp)
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return rep, ctx.Err()
+			}
+			raw := ""
+			if i < len(pg.Raw) {
+				raw = string(pg.Raw[i])
+			}
+			rep.Failed++
+			rep.FailedItems = append(rep.FailedItems, Failure{SourceID: it.SourceID, Error: err.Error()})
+			cp.Failures = append(cp.Failures, store.Failure{SourceID: it.SourceID, Reason: err.Error(), Item: raw, Day: day})
+			continue
+		}
+		batch = append(batch, n)
+		cp.Days = append(cp.Days, day)
+	}
+	outs, err := p.st.Archive(ctx, batch, &cp)
+	if err != nil {
+		return rep, err
+	}
+	for i, o := range outs {
+		switch {
+		case o.Duplicate:
+			rep.Duplicates++
+		case o.Quarantined:
+			rep.Unmapped++
+			q := batch[i].Quarantine
+			rep.UnmappedItems = append(rep.UnmappedItems, Unmapped{Source: string(batch[i].Item.Source), SourceID: batch[i].Item.SourceID, Reason: q.Reason, Numbers: q.Numbers})
+		default:
+			rep.Imported++
+			rep.Copies += o.Copies
+		}
+	}
+	return rep, nil
 }
 
 // prepare stores the item's attachments, converts and maps it.

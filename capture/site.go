@@ -168,7 +168,12 @@ func (s *Site) listItems(w http.ResponseWriter, r *http.Request) {
 	if items == nil {
 		items = []spool.Captured{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": items, "next_cursor": strconv.FormatInt(next, 10), "more": more})
+	remaining, err := s.sp.Remaining(r.Context(), src, next)
+	if err != nil {
+		fail(w, http.StatusInternalServerError, problem{Error: err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": items, "next_cursor": strconv.FormatInt(next, 10), "more": more, "remaining": remaining})
 }
 
 func (s *Site) getBlob(w http.ResponseWriter, r *http.Request) {

@@ -60,8 +60,9 @@ type Outcome struct {
 // a copy in the source's folder of each of its mailboxes, or a quarantine
 // entry. An item already archived (same source and source id) is left as it
 // is and reported as a duplicate. When Archive returns without error the
-// whole batch is durable.
-func (s *Store) Archive(ctx context.Context, batch []NewItem) ([]Outcome, error) {
+// whole batch is durable. A connector's checkpoint, when given, moves in
+// the same transaction.
+func (s *Store) Archive(ctx context.Context, batch []NewItem, cp *Checkpoint) ([]Outcome, error) {
 	out := make([]Outcome, len(batch))
 	now := s.now()
 	// The blobs the batch refers to are made durable before the rows that
@@ -124,6 +125,9 @@ func (s *Store) Archive(ctx context.Context, batch []NewItem) ([]Outcome, error)
 				return fmt.Errorf("filing item %q: %w", it.SourceID, err)
 			}
 			out[i].Copies = c
+		}
+		if cp != nil {
+			return applyCheckpoint(ctx, tx, cp, batch, out, now)
 		}
 		return nil
 	})

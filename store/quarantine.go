@@ -34,9 +34,10 @@ type Quarantined struct {
 
 // QuarantineFilter narrows a quarantine listing.
 type QuarantineFilter struct {
-	Source item.Source // "" for all
-	Limit  int         // 0 for all
-	After  int64       // item id to start after, for paging
+	Source  item.Source // "" for all
+	Mapping string      // only items quarantined under this mapping name; "" for all
+	Limit   int         // 0 for all
+	After   int64       // item id to start after, for paging
 }
 
 // QuarantineList calls fn for each quarantined item, in item order.
@@ -48,6 +49,10 @@ func (s *Store) QuarantineList(ctx context.Context, f QuarantineFilter, fn func(
 	if f.Source != "" {
 		q += ` AND i.source = ?`
 		args = append(args, string(f.Source))
+	}
+	if f.Mapping != "" {
+		q += ` AND q.mapping = ?`
+		args = append(args, f.Mapping)
 	}
 	q += ` ORDER BY i.id`
 	if f.Limit > 0 {

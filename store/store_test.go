@@ -79,14 +79,14 @@ func TestArchiveUIDsAndDuplicates(t *testing.T) {
 	batch[1].Mailboxes = []int64{a}
 	batch[2].Mailboxes = []int64{a, b} // the same item twice in one batch
 	batch[3].Quarantine = &store.Quarantine{Reason: "nobody", Numbers: []string{"+1"}}
-	out, err := st.Archive(ctx, batch)
+	out, err := st.Archive(ctx, batch, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if out[0].Copies != 2 || out[1].Copies != 1 || !out[2].Duplicate || !out[3].Quarantined {
 		t.Fatalf("outcomes %+v", out)
 	}
-	out, err = st.Archive(ctx, []store.NewItem{newItem("4")})
+	out, err = st.Archive(ctx, []store.NewItem{newItem("4")}, nil)
 	if err != nil || !out[0].Quarantined {
 		t.Fatalf("item without mailboxes or reason: %+v %v", out, err)
 	}

@@ -717,3 +717,10 @@ func (s *Spool) CompleteIfReady(ctx context.Context, seq int64) error {
 	}
 	return s.CompleteMedia(ctx, seq, have, nil)
 }
+
+// Remaining counts the items of src captured after seq.
+func (s *Spool) Remaining(ctx context.Context, src item.Source, after int64) (int64, error) {
+	var n int64
+	err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM items WHERE source = ? AND seq > ?`, string(src), after).Scan(&n)
+	return n, err
+}
