@@ -103,6 +103,13 @@ func MappingName(src item.Source) string { return "source:" + string(src) }
 // mapping, replacing the one before. A malformed file is refused whole, with
 // an error naming its line and field, and the stored mapping is unchanged.
 func (p *Pipeline) SetMapping(ctx context.Context, src item.Source, r io.Reader, file string) (*usermap.Table, error) {
+	return p.SetMappingNamed(ctx, MappingName(src), r, file)
+}
+
+// SetMappingNamed parses a mapping CSV and stores it under name (a
+// connector's mapping), replacing the one before; a malformed file changes
+// nothing.
+func (p *Pipeline) SetMappingNamed(ctx context.Context, name string, r io.Reader, file string) (*usermap.Table, error) {
 	t, err := usermap.Parse(r, file, p.norm)
 	if err != nil {
 		return nil, err
@@ -111,7 +118,7 @@ func (p *Pipeline) SetMapping(ctx context.Context, src item.Source, r io.Reader,
 	if err := usermap.Write(&b, t.Entries()); err != nil {
 		return nil, err
 	}
-	if err := p.st.SetMapping(ctx, MappingName(src), []byte(b.String())); err != nil {
+	if err := p.st.SetMapping(ctx, name, []byte(b.String())); err != nil {
 		return nil, err
 	}
 	return t, nil
@@ -447,13 +454,25 @@ type ReplayReport struct {
 // as they are now, and files those that now map into their mailboxes. An
 // item is released at most once, however often Replay runs.
 func (p *Pipeline) Replay(ctx context.Context, src item.Source) (*ReplayReport, error) {
+	return p.replay(ctx, store.QuarantineFilter{Source: src})
+}
+
+// ReplayMapping replays the quarantined items imported under one mapping
+// name (a connector's).
+func (p *Pipeline) ReplayMapping(ctx context.Context, mapping string) (*ReplayReport, error) {
+	return p.replay(ctx, store.QuarantineFilter{Mapping: mapping})
+}
+
+func (p *Pipeline) replay(ctx context.Context, filter store.QuarantineFilter) (*ReplayReport, error) {
 	rep := &ReplayReport{}
 	mappers := map[Mapping]*mapper{}
 	var after int64
 	for {
 		var rs []store.Release
 		n := 0
-		err := p.st.QuarantineList(ctx, store.QuarantineFilter{Source: src, After: after, Limit: p.batch}, func(q store.Quarantined) error {
+		f := filter
+		f.After, f.Limit = after, p.batch
+		err := p.st.QuarantineList(ctx, f, func(q store.Quarantined) error {
 			n++
 			after = q.ID
 			m := Mapping{Name: q.Mapping, Auto: q.Auto}
@@ -494,3 +513,6 @@ func (p *Pipeline) Replay(ctx context.Context, src item.Source) (*ReplayReport, 
 	rep.Still = rep.Examined - rep.Released
 	return rep, nil
 }
+
+// Blobs returns the archive's blob store.
+func (p *Pipeline) Blobs() blob.Store { return p.st.Blobs() }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"runtime/metrics"
 	"strings"
 	"sync"
@@ -150,6 +151,8 @@ func TestParseTextMemory(t *testing.T) {
 	defer f.Close()
 	fi, _ := f.Stat()
 
+	// A low GC target makes the sampled heap close to the live heap.
+	defer debug.SetGCPercent(debug.SetGCPercent(10))
 	base := heapNow()
 	s := sampleHeap()
 	start := time.Now()
@@ -172,8 +175,8 @@ func TestParseTextMemory(t *testing.T) {
 	}
 	// While parsing, the records the items are made from live beside them;
 	// the file itself is never held.
-	if peak > 2*kept {
-		t.Errorf("peak heap %.1f MB is more than twice the %.1f MB of items", mb(peak), mb(kept))
+	if peak > kept*3/2 {
+		t.Errorf("peak heap %.1f MB is more than 1.5 times the %.1f MB of items", mb(peak), mb(kept))
 	}
 	runtime.KeepAlive(res)
 }

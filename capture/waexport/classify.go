@@ -32,6 +32,11 @@ type class struct {
 // a system line when its text reads like one.
 func classify(r *record, text, chat string, weakOK bool) class {
 	clean := strings.TrimSpace(stripInvisible(text))
+	if group, ok := notice(clean); ok {
+		// Encryption notices are system lines whoever authors them (iOS:
+		// the chat).
+		return class{kind: item.System, event: "encryption", group: group, chatAuth: r.author != ""}
+	}
 	if r.author == "" {
 		c := class{kind: item.System}
 		if p, m := matchSystem(clean); p != nil {
@@ -39,12 +44,11 @@ func classify(r *record, text, chat string, weakOK bool) class {
 		}
 		return c
 	}
-	if p, m := matchSystem(clean); p != nil {
-		// iOS writes system lines as if authored, by the chat ("Group: ‎Josh
-		// added you") or by the actor ("Josh: ‎Josh created this group"),
-		// with U+200E before the text. Encryption notices are system lines
-		// whoever authors them.
-		if p.strong || (r.lrm || (chat != "" && r.author == chat)) && (!p.broad || weakOK) {
+	// iOS writes system lines as if authored, by the chat ("Group: ‎Josh
+	// added you") or by the actor ("Josh: ‎Josh created this group"), with
+	// U+200E before the text.
+	if r.lrm || (chat != "" && r.author == chat) {
+		if p, m := matchSystem(clean); p != nil && (!p.broad || weakOK) {
 			c := class{kind: item.System}
 			c.setSystem(p, m)
 			c.broad = p.broad
@@ -67,7 +71,7 @@ func classify(r *record, text, chat string, weakOK bool) class {
 	if t, ok := parseEdited(text); ok {
 		return class{kind: item.Edit, edited: t}
 	}
-	if live[normal(clean)] {
+	if len(clean) < 32 && live[normal(clean)] {
 		return class{kind: item.Chat, live: true}
 	}
 	return class{kind: item.Chat}
@@ -99,11 +103,51 @@ type sysPattern struct {
 	group  bool // only groups have it
 	rename bool // g is the group's new name
 	broad  bool // could be an ordinary message ("I added sugar")
-	strong bool // a system line even when authored (encryption notices)
 }
 
 func sys(event string, group bool, expr string) *sysPattern {
 	return &sysPattern{re: regexp.MustCompile(expr), event: event, group: group}
+}
+
+// notices start the encryption notices; the second list only groups have.
+var notices, groupNotices = []string{
+	"Messages and calls are end-to-end encrypted",
+	"Messages you send to this chat and calls are now secured with end-to-end encryption",
+	"Messages to this chat and calls are now secured with end-to-end encryption",
+	"Nachrichten und Anrufe sind Ende-zu-Ende-verschlüsselt",
+	"Nachrichten, die du in diesem Chat sendest, sowie Anrufe sind jetzt mit Ende-zu-Ende-Verschlüsselung geschützt",
+	"Los mensajes y las llamadas están cifrados de extremo a extremo",
+	"Les messages et les appels sont chiffrés de bout en bout",
+	"As mensagens e as chamadas são protegidas com a criptografia de ponta-a-ponta",
+	"As mensagens e as chamadas são criptografadas de ponta a ponta",
+	"I messaggi e le chiamate sono crittografati end-to-end",
+	"Berichten en gesprekken worden end-to-end versleuteld",
+	"Mesajlar ve aramalar uçtan uca şifrelidir",
+	"Сообщения и звонки защищены сквозным шифрованием",
+}, []string{
+	"Messages to this group are now secured with end-to-end encryption",
+	"Messages you send to this group are now secured with end-to-end encryption",
+	"Nachrichten an diese Gruppe sind jetzt mit Ende-zu-Ende-Verschlüsselung geschützt",
+	"Nachrichten, die du an diese Gruppe sendest, sind jetzt mit Ende-zu-Ende-Verschlüsselung geschützt",
+}
+
+// notice reports whether text is an encryption notice, and whether only
+// groups have it.
+func notice(text string) (group, ok bool) {
+	if len(text) < 20 || len(text) > 1024 {
+		return false, false
+	}
+	for _, n := range groupNotices {
+		if strings.HasPrefix(text, n) {
+			return true, true
+		}
+	}
+	for _, n := range notices {
+		if strings.HasPrefix(text, n) {
+			return false, true
+		}
+	}
+	return false, false
 }
 
 // The system lines, from WhatsR's per-locale table (English and German,
@@ -111,40 +155,9 @@ func sys(event string, group bool, expr string) *sysPattern {
 // is the actor, "g" a group name. Group names are quoted with " or “” (en)
 // and „“ (de).
 var sysPatterns = func() []*sysPattern {
-	strong := func(group bool, prefixes ...string) *sysPattern {
-		q := make([]string, len(prefixes))
-		for i, p := range prefixes {
-			q[i] = regexp.QuoteMeta(p)
-		}
-		p := sys("encryption", group, `^(?:`+strings.Join(q, "|")+`)`)
-		p.strong = true
-		return p
-	}
 	broad := func(p *sysPattern) *sysPattern { p.broad = true; return p }
 	rename := func(p *sysPattern) *sysPattern { p.rename = true; return p }
 	return []*sysPattern{
-		strong(false,
-			"Messages and calls are end-to-end encrypted",
-			"Messages you send to this chat and calls are now secured with end-to-end encryption",
-			"Messages to this chat and calls are now secured with end-to-end encryption",
-			"Nachrichten und Anrufe sind Ende-zu-Ende-verschlüsselt",
-			"Nachrichten, die du in diesem Chat sendest, sowie Anrufe sind jetzt mit Ende-zu-Ende-Verschlüsselung geschützt",
-			"Los mensajes y las llamadas están cifrados de extremo a extremo",
-			"Les messages et les appels sont chiffrés de bout en bout",
-			"As mensagens e as chamadas são protegidas com a criptografia de ponta-a-ponta",
-			"As mensagens e as chamadas são criptografadas de ponta a ponta",
-			"I messaggi e le chiamate sono crittografati end-to-end",
-			"Berichten en gesprekken worden end-to-end versleuteld",
-			"Mesajlar ve aramalar uçtan uca şifrelidir",
-			"Сообщения и звонки защищены сквозным шифрованием",
-		),
-		strong(true,
-			"Messages to this group are now secured with end-to-end encryption",
-			"Messages you send to this group are now secured with end-to-end encryption",
-			"Nachrichten an diese Gruppe sind jetzt mit Ende-zu-Ende-Verschlüsselung geschützt",
-			"Nachrichten, die du an diese Gruppe sendest, sind jetzt mit Ende-zu-Ende-Verschlüsselung geschützt",
-		),
-
 		// English.
 		sys("group-created", true, `^(?P<a>.+?) created group ["“](?P<g>.*)["”]$`),
 		sys("group-created", true, `^(?P<a>.+?) created this group$`),
@@ -275,7 +288,12 @@ var durationRe = regexp.MustCompile(`^(\d{1,5})\s*(sec|secs|seconds?|min|mins|mi
 // parseCall reads "Missed voice call", "Voice call. 5 min", "Video call. No
 // answer" and their German forms.
 func parseCall(clean string) *item.CallInfo {
-	if len(clean) > 80 {
+	if len(clean) > 80 || len(clean) < 9 {
+		return nil
+	}
+	switch clean[0] { // missed, voice, video, group, verpasster, sprachanruf
+	case 'M', 'm', 'V', 'v', 'G', 'g', 'S', 's':
+	default:
 		return nil
 	}
 	l := strings.ToLower(clean)

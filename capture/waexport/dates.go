@@ -45,6 +45,7 @@ func (s shape) fields(h *header) (a, b, y, yw int) {
 // decision is the day/month order of a shape, and how its dates are written.
 type decision struct {
 	dayFirst     bool
+	mixed        bool // dates tell both orders: decided per date (see perDate)
 	assumed      bool // no date told, the order was assumed
 	padA, padB   bool // the non-year fields are written with leading zeros
 	bareA, bareB bool // ... or without
@@ -53,8 +54,9 @@ type decision struct {
 
 // decide reads the day/month order of one shape from its headers (in file
 // order). A first field above 12 means day first, a second field above 12
-// month first; when both occur, the caller's DayFirst or else the majority
-// decides (the minority is rejected). When neither occurs:
+// month first; when both occur (two exports run together), the caller's
+// DayFirst decides, else each date takes the order of the nearest date that
+// tells. When neither occurs:
 //
 //  1. the caller's DayFirst decides;
 //  2. year-first dates are year/month/day;
@@ -95,10 +97,10 @@ func decide(s shape, hs []*header, o Options) decision {
 			d.dayFirst = *o.DayFirst
 			return d
 		}
-		if df != mf {
-			d.dayFirst = df > mf
-			return d
-		}
+		// Two exports run together: each date takes the order of the
+		// nearest date that tells.
+		d.mixed = true
+		return d
 	}
 	d.assumed = df == 0 && mf == 0
 	switch {
@@ -137,7 +139,7 @@ func decide(s shape, hs []*header, o Options) decision {
 // resolveDates decides the order of every shape, sets each record's time or
 // rejects it, and returns the layouts seen, in order of first appearance.
 func (p *parser) resolveDates(res *Result) []string {
-	byShape := map[shape][]*header{}
+	byShape := map[shape][]*record{}
 	var order []shape
 	for _, r := range p.recs {
 		if r.reject != "" {
@@ -147,32 +149,80 @@ func (p *parser) resolveDates(res *Result) []string {
 		if _, ok := byShape[s]; !ok {
 			order = append(order, s)
 		}
-		byShape[s] = append(byShape[s], &r.h)
+		byShape[s] = append(byShape[s], r)
 	}
 	decisions := map[shape]decision{}
+	var perDate map[*record]bool
 	for _, s := range order {
-		d := decide(s, byShape[s], p.o)
+		rs := byShape[s]
+		hs := make([]*header, len(rs))
+		for i, r := range rs {
+			hs[i] = &r.h
+		}
+		d := decide(s, hs, p.o)
 		decisions[s] = d
 		res.OrderAssumed = res.OrderAssumed || d.assumed
+		if d.mixed {
+			if perDate == nil {
+				perDate = map[*record]bool{}
+			}
+			nearest(s, rs, perDate)
+		}
+	}
+	type layoutKey struct {
+		s                            shape
+		comma, twelve, sec, dayFirst bool
 	}
 	var layouts []string
-	seen := map[string]bool{}
+	seen := map[layoutKey]bool{}
 	for _, r := range p.recs {
 		if r.reject != "" {
 			continue
 		}
 		s := shapeOf(&r.h)
 		d := decisions[s]
+		if d.mixed {
+			d.dayFirst = perDate[r]
+		}
 		if reason := r.setTime(s, d.dayFirst, p.o.Location); reason != "" {
 			r.reject = reason
 			continue
 		}
-		if l := layout(&r.h, s, d); !seen[l] && len(layouts) < 8 {
-			seen[l] = true
-			layouts = append(layouts, l)
+		if k := (layoutKey{s, r.h.comma, r.h.mer != 0, r.h.hasSec, d.dayFirst}); !seen[k] && len(layouts) < 8 {
+			seen[k] = true
+			layouts = append(layouts, layout(&r.h, s, d))
 		}
 	}
 	return layouts
+}
+
+// nearest decides the order of each date of a shape whose dates tell both
+// orders: a date that tells keeps its order; one that does not takes the
+// order of the last date before it that told, or of the first after it.
+func nearest(s shape, rs []*record, out map[*record]bool) {
+	tells := func(r *record) int {
+		a, b, _, _ := s.fields(&r.h)
+		switch {
+		case a > 12 && a <= 31 && b <= 12:
+			return 1
+		case b > 12 && b <= 31 && a <= 12:
+			return -1
+		}
+		return 0
+	}
+	last := 0
+	for _, r := range rs {
+		if t := tells(r); t != 0 {
+			last = t
+			break
+		}
+	}
+	for _, r := range rs {
+		if t := tells(r); t != 0 {
+			last = t
+		}
+		out[r] = last > 0
+	}
 }
 
 // setTime computes the record's time in loc, or says why it cannot.

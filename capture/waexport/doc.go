@@ -11,7 +11,8 @@
 //
 // A line starts a message when it has a header: a date (three numbers
 // separated by '/', '.' or '-': d/m/yy, m/d/yy, dd.mm.yyyy, yyyy-mm-dd,
-// yyyy/mm/dd, …), a comma and/or spaces, a time (H:MM or H:MM:SS, 24-hour,
+// yyyy/mm/dd, …), a comma and/or spaces, a time (H:MM or H:MM:SS, also with
+// dots as in Danish exports, 24-hour,
 // or 12-hour with AM/PM, am/pm, a.m./p.m. or "a. m.", after an ordinary
 // space, U+00A0 or U+202F), and the delimiter: " - " on Android
 // ("12/31/20, 9:05 PM - Bob: hi"), "]" on iOS ("[31.12.20, 21:05:09] Bob: hi").
@@ -21,7 +22,8 @@
 // mixed. Trailing blank lines of a message are dropped.
 //
 // A line shaped like a header whose date or time cannot exist
-// ("31/02/2020", "25:10", an unknown AM/PM marker) is a Rejected line with
+// ("31/02/2020", "25:10", an unknown AM/PM marker of up to six letters such
+// as "vorm.") is a Rejected line with
 // the reason; the continuation lines after it belong to it. Non-empty lines
 // before the first message are rejected too. Nothing is dropped silently:
 // every non-empty line is a message start, a continuation or rejected.
@@ -34,9 +36,12 @@
 // # Day and month
 //
 // The order of day and month is decided per file, separately for each way of
-// writing dates in it (separator, year first or last), from all its dates: a
-// first field above 12 means day first, a second field above 12 month first.
-// When no date tells, Options.DayFirst decides; without it, dates with a
+// writing dates in it (layout, separator, year first or last, year width),
+// from all its dates: a first field above 12 means day first, a second field
+// above 12 month first. When dates tell both (two exports run together),
+// Options.DayFirst decides if set, else each date takes the order of the
+// nearest date before it that tells (after it, for the first ones); a date
+// impossible in its order is rejected. When no date tells, Options.DayFirst decides; without it, dates with a
 // leading zero, a four-digit year or a separator other than '/' are day first
 // (the en-US layout 1/29/18 is the common month-first one), year-first dates
 // are year/month/day, and "1/2/21"-style dates take the order under which the
@@ -104,7 +109,8 @@
 // with or without a " (1)"), else the author of iOS system lines (the group,
 // or the other party of a 1:1 chat), else the group's latest name from a
 // rename line or its name from the creation line, else the only other author,
-// else the file's base name unless generic ("_chat"), else "WhatsApp chat".
+// else the file's base name unless generic ("_chat"), else the other authors'
+// names, sorted ("Alice, Bob"), else "WhatsApp chat".
 // Give Options.Chat when the name must stay stable across exports of a group
 // that is renamed.
 //
@@ -118,6 +124,20 @@
 // Conversation.ID is "waexport:" + owner phone + ":" + chat name;
 // Conversation.Type is group when a group system line is seen or more than
 // one person besides the owner authors messages, else direct.
+//
+// # Zips
+//
+// ParseZip(path, dir, o) finds the chat text in the zip (_chat.txt, else the
+// one "WhatsApp Chat with X.txt", else the only .txt), parses it as
+// ParseText does, with the chat name also read from the zip's name
+// ("WhatsApp Chat - Bob.zip"), and extracts into dir every media file that a
+// message names and the zip holds, streaming it. The item then has one
+// Attachment with Path (absolute), Size, SHA256, ContentType from the
+// extension, and Text is the caption without the placeholder. Media named but
+// not in the zip is marked omitted as above. A truncated or corrupt zip, one
+// without a chat text, or a media file that fails its checksum is an error
+// (ErrBadZip, or the zip's checksum error) naming the zip; the files the call
+// extracted are removed.
 //
 // # Source ids
 //

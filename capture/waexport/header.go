@@ -136,7 +136,7 @@ const maxMarker = 16
 
 // parseHeader reads the header of line. A line is a header when it has a
 // date (three numbers separated by '/', '.' or '-'), a comma or space, a time
-// (H:MM or H:MM:SS), an optional AM/PM marker, and the delimiter: " - " on
+// (H:MM or H:MM:SS, or with dots), an optional AM/PM marker, and the delimiter: " - " on
 // Android, "]" on iOS when the line opened with "[". Invisible characters and
 // spaces of any kind are skipped where they can occur. A line with that shape
 // whose time is impossible is a badHeader with the reason; the date is checked
@@ -183,14 +183,15 @@ func parseHeader(line string) (h header, kind headerKind, reason string) {
 	s = t
 	var mw, sw int
 	h.hour, _, s, ok = number(s, 2)
-	if !ok || !strings.HasPrefix(s, ":") {
+	if !ok || len(s) == 0 || (s[0] != ':' && s[0] != '.') {
 		return h, notHeader, ""
 	}
+	tsep := s[0] // ':', or '.' in Danish and Finnish exports
 	h.min, mw, s, ok = number(s[1:], 2)
 	if !ok || mw != 2 {
 		return h, notHeader, ""
 	}
-	if strings.HasPrefix(s, ":") {
+	if len(s) > 0 && s[0] == tsep {
 		h.sec, sw, s, ok = number(s[1:], 2)
 		if !ok || sw != 2 {
 			return h, notHeader, ""
@@ -237,7 +238,18 @@ func parseHeader(line string) (h header, kind headerKind, reason string) {
 	h.rest = s
 	marker = strings.TrimFunc(marker, func(r rune) bool { return space(r) || invisible(r) })
 	if marker != "" {
-		if strings.ContainsAny(marker, "0123456789") {
+		// A marker is short: "PM", "a. m.", "vorm.", "μ.μ.". Anything
+		// longer is text that happens to follow a date and a time.
+		letters := 0
+		for _, r := range marker {
+			switch {
+			case r >= '0' && r <= '9':
+				return h, notHeader, ""
+			case !space(r) && !invisible(r) && r != '.':
+				letters++
+			}
+		}
+		if letters > 6 {
 			return h, notHeader, ""
 		}
 		h.mer = meridiem(marker)

@@ -64,6 +64,9 @@ func parseMedia(text string) (class, bool) {
 	if f == "" || len(f) > 1024 {
 		return class{}, false
 	}
+	if !strings.Contains(f, "<") && !strings.Contains(f, " (") && !strings.HasSuffix(f, "omitted") && !strings.HasSuffix(f, "lassen") {
+		return class{}, false
+	}
 	if m := attachedRe.FindStringSubmatchIndex(f); m != nil {
 		name := cleanFileName(f[m[2]:m[3]])
 		if name != "" {

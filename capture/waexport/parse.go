@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"path/filepath"
 	"sort"
@@ -46,8 +45,8 @@ type Options struct {
 	// an offset. Nil means UTC.
 	Location *time.Location
 	// DayFirst decides between day/month and month/day when the file does
-	// not: when no date in it has a first or second field above 12. Nil
-	// means infer from the order of the dates and the way they are written.
+	// not: when no date in it has a first or second field above 12, or
+	// dates have both. Nil means infer (see the package documentation).
 	DayFirst *bool
 }
 
@@ -66,6 +65,8 @@ func (r Rejected) String() string { return fmt.Sprintf("%s:%d: %s", r.File, r.Li
 // Result is what ParseText and ParseZip read from an export.
 type Result struct {
 	// Items are the messages in file order (which need not be time order).
+	// Items with the same sender share one To slice: copy it before
+	// changing it.
 	Items []*item.Item
 	// Rejected are the lines that could not be read, in file order.
 	Rejected []Rejected
@@ -128,6 +129,7 @@ type parser struct {
 	file      string // for Rejected and errors
 	name      string // for item meta: the file's base name
 	chatHint  string // a chat name from a zip's file name
+	scratch   []byte // for source ids
 	o         Options
 	recs      []*record
 	pre       []Rejected // non-empty lines before the first message
@@ -142,6 +144,9 @@ func newParser(file string, o Options) (*parser, error) {
 	}
 	if !item.IsE164(o.Owner.Phone) {
 		return nil, fmt.Errorf("%w: Owner.Phone %q is not an E.164 number (+ and 6 to 15 digits, e.g. +15550100)", ErrOptions, o.Owner.Phone)
+	}
+	if err := (&item.Item{Source: item.WhatsApp, Kind: item.Chat, SourceID: "-", Conversation: item.Conversation{ID: "-"}, From: o.Owner, Time: time.Unix(1, 0)}).Validate(); err != nil {
+		return nil, fmt.Errorf("%w: Owner: %v", ErrOptions, err)
 	}
 	if o.Location == nil {
 		o.Location = time.UTC
@@ -364,13 +369,7 @@ func (p *parser) finish() (*Result, []mediaRef, error) {
 	layouts := p.resolveDates(res)
 
 	// What each message is.
-	chat := p.o.Chat
-	if chat == "" {
-		chat = chatFromFile(p.file)
-	}
-	if chat == "" {
-		chat = p.chatHint
-	}
+	chat := p.namedChat()
 	for _, r := range p.recs {
 		if r.reject != "" {
 			continue
@@ -384,14 +383,14 @@ func (p *parser) finish() (*Result, []mediaRef, error) {
 
 	var refs []mediaRef
 	seen := map[[32]byte]int{}
-	for _, r := range p.recs {
+	for i, r := range p.recs {
+		p.recs[i] = nil // let the records go as the items are made
 		if r.reject != "" {
 			res.Rejected = append(res.Rejected, Rejected{File: p.file, Line: r.line, Reason: r.reject, Text: r.fullText(r.raw)})
 			continue
 		}
 		it, ref := p.build(r, ctx, seen)
-		r.full = ""
-		if err := it.Validate(); err != nil {
+		if err := ctx.validate(it); err != nil {
 			// Never expected; keep the line rather than lose it silently.
 			res.Rejected = append(res.Rejected, Rejected{File: p.file, Line: r.line, Reason: "cannot make an item of it: " + err.Error(), Text: r.raw})
 			continue
@@ -409,25 +408,36 @@ func (p *parser) finish() (*Result, []mediaRef, error) {
 	return res, refs, nil
 }
 
+// validate validates an item. When every participant has been found valid
+// (see people), it leaves out To, which costs most and is shared.
+func (c *chatContext) validate(it *item.Item) error {
+	if c.bad != "" {
+		return it.Validate()
+	}
+	to := it.To
+	it.To = nil
+	err := it.Validate()
+	it.To = to
+	return err
+}
+
 // build makes the item of one record.
 func (p *parser) build(r *record, ctx *chatContext, seen map[[32]byte]int) (*item.Item, mediaRef) {
 	c := &r.cls
 	text := r.full
 
 	// The content key: same export, same ids.
-	k := sha256.New()
-	hashFields(k, r.wall, r.author, text)
-	var key [32]byte
-	k.Sum(key[:0])
+	p.scratch = appendFields(p.scratch[:0], r.wall, r.author, text)
+	key := sha256.Sum256(p.scratch)
 	occ := seen[key]
 	seen[key] = occ + 1
-	h := sha256.New()
-	hashFields(h, p.o.Owner.Phone, ctx.chat, r.wall, r.author, text, strconv.Itoa(occ))
+	p.scratch = appendFields(p.scratch[:0], p.o.Owner.Phone, ctx.chat, r.wall, r.author, text, strconv.Itoa(occ))
+	id := sha256.Sum256(p.scratch)
 
 	it := &item.Item{
 		Source:       item.WhatsApp,
 		Kind:         c.kind,
-		SourceID:     hex.EncodeToString(h.Sum(nil)),
+		SourceID:     hex.EncodeToString(id[:]),
 		Conversation: item.Conversation{ID: ctx.convID, Name: ctx.chat, Type: ctx.typ},
 		Time:         r.when,
 		Owner:        p.o.Owner.Phone,
@@ -467,15 +477,15 @@ func (p *parser) build(r *record, ctx *chatContext, seen map[[32]byte]int) (*ite
 	return it, ref
 }
 
-// hashFields writes each field to h as its length in decimal, a colon and
-// its bytes, so that no two lists of fields write the same bytes.
-func hashFields(h hash.Hash, fields ...string) {
-	var n [20]byte
+// appendFields appends each field as its length in decimal, a colon and its
+// bytes, so that no two lists of fields give the same bytes.
+func appendFields(b []byte, fields ...string) []byte {
 	for _, f := range fields {
-		h.Write(strconv.AppendInt(n[:0], int64(len(f)), 10))
-		h.Write([]byte{':'})
-		io.WriteString(h, f)
+		b = strconv.AppendInt(b, int64(len(f)), 10)
+		b = append(b, ':')
+		b = append(b, f...)
 	}
+	return b
 }
 
 // wallClock formats a local time as written, for the source id.

@@ -328,6 +328,9 @@ func TestHeader(t *testing.T) {
 		{"\ufeff\u200e[\ufeff29.01.18, 12:24:03 PM] Du hast", isHeader, "12:24:03", "Du hast"},
 		{"[2024/10/31 15:50:46] 张三: 你好", isHeader, "15:50:46", "张三: 你好"},
 		{"3.04.2025 16:34 - Ad: x", isHeader, "16:34:00", "Ad: x"},
+		{"[29.01.2018 12.24.03] Mette: hej", isHeader, "12:24:03", "Mette: hej"},
+		{"29.01.18, 12.24 - Mette: hej", isHeader, "12:24:00", "Mette: hej"},
+		{"29.01.18, 12.24:03 - Mette: mixed separators", notHeader, "", ""},
 		{"2020. 01. 15. 16:40 - Anna: x", isHeader, "16:40:00", "Anna: x"},
 		{"1/29/18, 23:59 PM - Bob: late", isHeader, "23:59:00", "Bob: late"},
 		{"1/30/18, 00:04 AM - Bob: early", isHeader, "00:04:00", "Bob: early"},
@@ -339,6 +342,8 @@ func TestHeader(t *testing.T) {
 		{"1/1/21, 12:61 - A: x", badHeader, "time 12:61 does not exist", ""},
 		{"1/1/21, 10:00 nachm. - A: x", badHeader, `unknown AM/PM marker "nachm." after the time`, ""},
 		{"12/31/2020 is when we meet", notHeader, "", ""},
+		{"12/31/2020, 10:00 am meeting - agenda", notHeader, "", ""},
+		{"[12/31/2020, 10:00 quarterly] review", notHeader, "", ""},
 		{"1/1/21, 12:00 A: no delimiter", notHeader, "", ""},
 		{"1/1/21 - x", notHeader, "", ""},
 		{"[1/1/21, 12:00 A: no bracket", notHeader, "", ""},
@@ -405,9 +410,26 @@ func TestDayMonthOrder(t *testing.T) {
 			}
 		})
 	}
-	// Conflicting evidence: the majority wins, the minority is rejected.
-	res := parseBytes(t, []byte("13/01/20, 10:00 - A: x\n14/01/20, 10:00 - A: y\n01/13/20, 10:00 - A: z\n"), "x.txt", opts(""))
-	if len(res.Items) != 2 || len(res.Rejected) != 1 || res.Rejected[0].Line != 3 {
+	// Two exports run together, en-GB then en-US, with ambiguous dates in
+	// both parts: each date takes the order of the nearest date that tells.
+	text := "02/01/20, 10:00 - A: 2 Jan\n13/01/20, 10:00 - A: 13 Jan\n03/02/20, 10:00 - A: 3 Feb\n" +
+		"01/14/20, 10:00 - A: 14 Jan\n02/03/20, 10:00 - A: 3 Feb\n31/02/20, 10:00 - A: never\n"
+	res := parseBytes(t, []byte(text), "x.txt", opts(""))
+	var got []string
+	for _, it := range res.Items {
+		got = append(got, it.Time.Format("2 Jan"))
+	}
+	if strings.Join(got, ",") != "2 Jan,13 Jan,3 Feb,14 Jan,3 Feb" || len(res.Rejected) != 1 || res.Rejected[0].Line != 6 {
+		t.Errorf("dates %v, rejected %v", got, res.Rejected)
+	}
+	if res.Format != "dd/mm/yy, HH:mm - | mm/dd/yy, HH:mm -" {
+		t.Errorf("format %q", res.Format)
+	}
+	// With DayFirst the caller decides for the whole file.
+	o := opts("")
+	o.DayFirst = &yes
+	res = parseBytes(t, []byte(text), "x.txt", o)
+	if len(res.Items) != 4 || len(res.Rejected) != 2 || res.Rejected[0].Line != 4 {
 		t.Errorf("items %d, rejected %v", len(res.Items), res.Rejected)
 	}
 }
@@ -524,7 +546,8 @@ func TestChatName(t *testing.T) {
 		{"WhatsApp-Chat mit Jürgen.txt", "", "01.01.21, 12:00 - Jürgen: hallo\n", "Jürgen"},
 		{"x.txt", "Given", "1/1/21, 12:00 - Bob: hi\n", "Given"},
 		{"_chat.txt", "", "1/1/21, 12:00 - Bob: hi\n", "Bob"},
-		{"_chat.txt", "", "1/1/21, 12:00 - A: hi\n1/1/21, 12:00 - B: hi\n", "WhatsApp chat"},
+		{"_chat.txt", "", "1/1/21, 12:00 - B: hi\n1/1/21, 12:00 - A: hi\n", "A, B"},
+		{"_chat.txt", "", "1/1/21, 12:00 - You were added\n", "WhatsApp chat"},
 		{"export.txt", "", "1/1/21, 12:00 - A: hi\n1/1/21, 12:00 - B: hi\n", "export"},
 		{"x.txt", "", "1/1/21, 12:00 - You created group \"One\"\n1/1/21, 12:01 - You changed the group name from \"One\" to \"Two\"\n", "Two"},
 	} {

@@ -1,9 +1,12 @@
 package waexport
 
 import (
+	"fmt"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/custos-archive/custos/item"
 )
@@ -21,6 +24,7 @@ type chatContext struct {
 	keys    map[string]int // "p:" phone or "n:" name → index in parts
 	to      map[int][]item.Participant
 	all     []item.Participant
+	bad     string // a participant that is not valid (a bug)
 }
 
 // phoneOf reads a name written as a phone number ("+1 123 456 789",
@@ -139,19 +143,13 @@ func (p *parser) people(res *Result) *chatContext {
 	// message, not a system line.
 	for _, r := range p.recs {
 		if r.reject == "" && r.cls.broad && r.cls.chatAuth && wrote[r.author] {
-			r.cls = classify(r, r.full, p.o.Chat, false)
+			r.cls = classify(r, r.full, p.namedChat(), false)
 		}
 	}
 
 	// The chat's name: the caller's; the file's; the author of iOS system
 	// lines; the group's latest name; ...
-	chat := p.o.Chat
-	if chat == "" {
-		chat = chatFromFile(p.file)
-	}
-	if chat == "" {
-		chat = p.chatHint
-	}
+	chat := p.namedChat()
 	group := false
 	var created, renamed, sysAuthor string
 	for _, r := range p.recs {
@@ -200,6 +198,9 @@ func (p *parser) people(res *Result) *chatContext {
 	if chat == "" {
 		chat = baseName(p.file)
 	}
+	if chat == "" && len(others) > 0 {
+		chat = groupOf(others)
+	}
 	if chat == "" {
 		chat = "WhatsApp chat"
 	}
@@ -222,7 +223,37 @@ func (p *parser) people(res *Result) *chatContext {
 			c.add(r.cls.actor)
 		}
 	}
+	// Items are validated without To (see validate): check everyone once.
+	// Names are non-empty and phones E.164 by construction, so a failure
+	// here is a bug; it would show as items rejected by validate.
+	for i := 1; i < len(c.parts); i++ {
+		probe := item.Item{Source: item.WhatsApp, Kind: item.Chat, SourceID: "-", Conversation: item.Conversation{ID: "-"}, From: c.parts[i], Time: time.Unix(1, 0)}
+		if err := probe.Validate(); err != nil {
+			c.bad = fmt.Sprintf("participant %d: %v", i, err)
+		}
+	}
 	return c
+}
+
+// groupOf names a chat after its members, sorted: "Alice, Bob, Carol".
+func groupOf(names []string) string {
+	s := slices.Clone(names)
+	slices.Sort(s)
+	if len(s) > 5 {
+		return strings.Join(s[:5], ", ") + fmt.Sprintf(" and %d more", len(s)-5)
+	}
+	return strings.Join(s, ", ")
+}
+
+// namedChat is the chat's name as the caller or the file names give it, or "".
+func (p *parser) namedChat() string {
+	if p.o.Chat != "" {
+		return p.o.Chat
+	}
+	if c := chatFromFile(p.file); c != "" {
+		return c
+	}
+	return p.chatHint
 }
 
 // chatPrefixes start the names WhatsApp gives export files, per language.

@@ -93,6 +93,10 @@ func ParseZip(zipPath, dir string, o Options) (*Result, error) {
 		ref.it.Attachments = []item.Attachment{a}
 		ref.it.Text = ref.caption
 		ref.it.Meta["media-file"] = ref.name
+		if err := ref.it.Validate(); err != nil {
+			x.undo()
+			return nil, fmt.Errorf("%s: attaching %s to the message on line %s: %w", zipPath, f.Name, ref.it.Meta["export-line"], err)
+		}
 	}
 	return res, nil
 }

@@ -5,7 +5,7 @@ CREATE TABLE connectors (
 	source          TEXT NOT NULL,
 	site_url        TEXT NOT NULL,
 	username        TEXT NOT NULL,
-	password_enc    BLOB NOT NULL,       -- AES-256-GCM, key outside the database
+	password_enc    BLOB,                -- AES-256-GCM, key outside the database; NULL until the login step
 	setup           TEXT NOT NULL,       -- JSON: the creation steps walked (terms, login, mapping, consent, review)
 	auto_mapping    INTEGER NOT NULL DEFAULT 1,
 	schedule        TEXT NOT NULL DEFAULT '@daily',
