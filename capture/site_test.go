@@ -113,7 +113,10 @@ func TestIngestAndExport(t *testing.T) {
 	}
 	// A body with one bad line stores nothing.
 	bad := append(jsonl(sms("SM2", "+12025550143", "+13105550188", "ok")), []byte(`{"kind":"sms","source":"enterprise-number","source_id":"SM3"}`+"\n")...)
-	var p struct{ Error, Field string; Line int }
+	var p struct {
+		Error, Field string
+		Line         int
+	}
 	if code := s.do("POST", "/capture/v1/items", "application/x-ndjson", bad, &p); code != 400 || p.Line != 2 || p.Field != "conversation.id" {
 		t.Fatalf("bad body: %d %+v", code, p)
 	}

@@ -84,12 +84,12 @@ func (e *StepError) Error() string { return e.Step + ": " + e.Msg }
 
 // Manager creates and runs connectors.
 type Manager struct {
-	st    *store.Store
-	p     *archive.Pipeline
-	seal  *Sealer
-	log   *slog.Logger
-	hc    *http.Client
-	now   func() time.Time
+	st     *store.Store
+	p      *archive.Pipeline
+	seal   *Sealer
+	log    *slog.Logger
+	hc     *http.Client
+	now    func() time.Time
 	policy RetryPolicy
 
 	mu      sync.Mutex

@@ -272,4 +272,3 @@ func (m *Manager) Scheduler(ctx context.Context, tick time.Duration) {
 		}
 	}
 }
-

@@ -618,12 +618,12 @@ func (s *Spool) CompleteMedia(ctx context.Context, seq int64, blobs map[int]blob
 			return err
 		}
 		var ms []struct {
-			idx             int
+			idx              int
 			ref, name, type_ string
 		}
 		for rows.Next() {
 			var m struct {
-				idx             int
+				idx              int
 				ref, name, type_ string
 			}
 			if err := rows.Scan(&m.idx, &m.ref, &m.name, &m.type_); err != nil {

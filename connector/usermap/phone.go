@@ -11,7 +11,9 @@ import (
 type Normalizer = phone.Normalizer
 
 // NewNormalizer returns a Normalizer with a default region; see package phone.
-func NewNormalizer(defaultRegion string) (*Normalizer, error) { return phone.NewNormalizer(defaultRegion) }
+func NewNormalizer(defaultRegion string) (*Normalizer, error) {
+	return phone.NewNormalizer(defaultRegion)
+}
 
 // ErrNotPhone is matched by every error Normalize returns.
 var ErrNotPhone = phone.ErrNotPhone
