@@ -351,3 +351,28 @@ func (m *Manager) Replay(ctx context.Context, name string) (*archive.ReplayRepor
 	}
 	return m.p.ReplayMapping(ctx, MappingName(c.Name))
 }
+
+// UpdateLogin replaces a created connector's credentials, checking them
+// with a real login first, and clears an error state.
+func (m *Manager) UpdateLogin(ctx context.Context, name, username, password string) error {
+	c, err := m.st.Connector(ctx, name)
+	if err != nil {
+		return err
+	}
+	cl := siteclient.New(c.SiteURL, username, password, m.hc)
+	if err := cl.Login(ctx); err != nil {
+		if errors.Is(err, siteclient.ErrAuth) {
+			return &StepError{"login", "the capture site refused the username or password"}
+		}
+		return &StepError{"login", err.Error()}
+	}
+	c.Username, c.PasswordEnc = username, m.seal.Seal(password, c.Name)
+	if c.State == StateError {
+		c.State, c.Error = StateActive, ""
+	}
+	_, err = m.st.PutConnector(ctx, c)
+	return err
+}
+
+// SetupOf returns the creation steps a connector has walked.
+func SetupOf(c store.Connector) Setup { return setupOf(c) }

@@ -284,7 +284,10 @@ func TestCaptureCLI(t *testing.T) {
 		_, out, _ := run("", args...)
 		var rep struct {
 			Stored, Duplicates int
-			Rejected           []struct{ File, Reason string; Line int }
+			Rejected           []struct {
+				File, Reason string
+				Line         int
+			}
 		}
 		if err := json.Unmarshal([]byte(out), &rep); err != nil || rep.Stored == 0 {
 			t.Fatalf("%s: %s", tc.format, out)

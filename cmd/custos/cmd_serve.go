@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/custos-archive/custos/capture"
+	"github.com/custos-archive/custos/connector"
 	"net"
 	"net/http"
 	"time"
@@ -19,6 +20,7 @@ import (
 type serveOptions struct {
 	http string
 	role string
+	tick time.Duration
 }
 
 func newServeCmd(g *globals) *cobra.Command {
@@ -31,7 +33,8 @@ names another address.
 
 --role all (the default) runs both sides in one process; --role capture runs the
 capture site alone (webhooks, ingest API, export API; data in DATA/capture),
---role archive the archive alone. GET /healthz answers on every role.
+--role archive the archive alone, which runs the connectors on their schedules.
+GET /healthz answers on every role.
 
 The channels' secrets come from the environment, never the command line:
   CUSTOS_WHATSAPP_APP_SECRET, CUSTOS_WHATSAPP_VERIFY_TOKEN, CUSTOS_WHATSAPP_TOKEN,
@@ -46,6 +49,7 @@ A channel whose secret is not set answers 404.`,
 	}
 	cmd.Flags().StringVar(&o.http, "http", "127.0.0.1:8080", "address of the HTTP listener")
 	cmd.Flags().StringVar(&o.role, "role", "all", "all, capture or archive")
+	cmd.Flags().DurationVar(&o.tick, "scheduler-tick", 30*time.Second, "how often the archive checks for connectors due to run")
 	return cmd
 }
 
@@ -61,11 +65,16 @@ func runServe(ctx context.Context, g *globals, o serveOptions, ready chan<- stri
 	var st *store.Store
 	if o.role != "capture" {
 		var err error
-		st, _, err = g.open(ctx)
+		var m *connector.Manager
+		st, m, err = g.openConnectors(ctx)
 		if err != nil {
 			return err
 		}
 		defer st.Close()
+		if o.tick <= 0 {
+			o.tick = 30 * time.Second
+		}
+		go m.Scheduler(ctx, o.tick)
 	}
 	if o.role != "archive" {
 		sp, err := g.openSpool(ctx)
