@@ -332,7 +332,7 @@ func TestBadCommands(t *testing.T) {
 	}
 	for _, c := range []struct{ cmd, want string }{
 		{`SELECT WhatsApp Archiver"`, "BAD"},
-		{`FETCH 1:* (BODY[`, "BAD"},                   // not selected, and malformed
+		{`FETCH 1:* (BODY[`, "BAD"}, // not selected, and malformed
 		{`SELECT "WhatsApp Archiver"`, "OK"},
 		{`FETCH 1:* (BODY[`, "BAD"},
 		// go-imap v2 beta.8 answers a few syntax errors (a bad number set,
