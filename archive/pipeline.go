@@ -19,7 +19,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/custos-archive/custos/connector/convert"
 	"github.com/custos-archive/custos/connector/usermap"
@@ -246,45 +248,120 @@ func (p *Pipeline) Import(ctx context.Context, r io.Reader, file, dir string, sr
 	if err != nil {
 		return nil, err
 	}
-	rep := &Report{}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	rep := &Report{}    // the reader's and preparers' counts
+	commit := &Report{} // the committer's counts
 	ir := item.NewReader(r, file)
 	ir.Default = src
-	var batch []store.NewItem
-	var lines []int
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		outs, err := p.st.Archive(ctx, batch, nil)
-		if err != nil {
-			return err
-		}
-		for i, o := range outs {
-			it := batch[i].Item
-			switch {
-			case o.Duplicate:
-				rep.Duplicates++
-			case o.Quarantined:
-				rep.Unmapped++
-				q := batch[i].Quarantine
-				rep.UnmappedItems = append(rep.UnmappedItems, Unmapped{Line: lines[i], Source: string(it.Source),
-					SourceID: it.SourceID, Reason: q.Reason, Numbers: q.Numbers})
-			default:
-				rep.Imported++
-				rep.Copies += o.Copies
-				rep.MessageBytes += batch[i].Size
-				rep.AttachmentRefs += len(batch[i].Message.Holes)
+
+	// Batches are prepared (attachments stored, converted, hashed, indexed,
+	// mapped) by a worker per core, and committed by one goroutine, so the
+	// next batch is prepared while the last one commits.
+	type prepared struct {
+		items []store.NewItem
+		lines []int
+		read  int
+	}
+	batches := make(chan prepared, 1)
+	committed := make(chan error, 1)
+	go func() {
+		var err error
+		for b := range batches {
+			if err != nil {
+				continue
+			}
+			var outs []store.Outcome
+			outs, err = p.st.Archive(ctx, b.items, nil)
+			if err != nil {
+				cancel()
+				continue
+			}
+			for i, o := range outs {
+				it := b.items[i].Item
+				switch {
+				case o.Duplicate:
+					commit.Duplicates++
+				case o.Quarantined:
+					commit.Unmapped++
+					q := b.items[i].Quarantine
+					commit.UnmappedItems = append(commit.UnmappedItems, Unmapped{Line: b.lines[i], Source: string(it.Source),
+						SourceID: it.SourceID, Reason: q.Reason, Numbers: q.Numbers})
+				default:
+					commit.Imported++
+					commit.Copies += o.Copies
+					commit.MessageBytes += b.items[i].Size
+					commit.AttachmentRefs += len(b.items[i].Message.Holes)
+				}
+			}
+			if p.report != nil {
+				p.report(Progress{Line: b.read})
 			}
 		}
-		batch, lines = batch[:0], lines[:0]
-		if p.report != nil {
-			p.report(Progress{Line: ir.Line()})
+		committed <- err
+	}()
+	finish := func(err error) (*Report, error) {
+		close(batches)
+		cerr := <-committed
+		rep.Imported, rep.Duplicates, rep.Copies, rep.Unmapped = commit.Imported, commit.Duplicates, commit.Copies, commit.Unmapped
+		rep.UnmappedItems, rep.MessageBytes, rep.AttachmentRefs = commit.UnmappedItems, commit.MessageBytes, commit.AttachmentRefs
+		if cerr != nil {
+			return rep, cerr
+		}
+		return rep, err
+	}
+
+	type pending struct {
+		it   *item.Item
+		line int
+	}
+	var todo []pending
+	prepareBatch := func() error {
+		out := make([]store.NewItem, len(todo))
+		errs := make([]error, len(todo))
+		var wg sync.WaitGroup
+		next := make(chan int)
+		for w := 0; w < max(1, runtime.GOMAXPROCS(0)); w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range next {
+					out[i], errs[i] = p.prepare(ctx, todo[i].it, dir, mp)
+				}
+			}()
+		}
+		for i := range todo {
+			next <- i
+		}
+		close(next)
+		wg.Wait()
+		b := prepared{read: ir.Line()}
+		for i, t := range todo {
+			if errs[i] != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				rep.Failed++
+				rep.FailedItems = append(rep.FailedItems, Failure{Line: t.line, SourceID: t.it.SourceID,
+					Error: fmt.Sprintf("%s:%d: %v", file, t.line, errs[i])})
+				continue
+			}
+			b.items = append(b.items, out[i])
+			b.lines = append(b.lines, t.line)
+		}
+		todo = todo[:0]
+		if len(b.items) > 0 {
+			select {
+			case batches <- b:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
 		}
 		return nil
 	}
 	for {
 		if err := ctx.Err(); err != nil {
-			return rep, err
+			return finish(err)
 		}
 		it, line, err := ir.Next()
 		if err == io.EOF {
@@ -293,7 +370,7 @@ func (p *Pipeline) Import(ctx context.Context, r io.Reader, file, dir string, sr
 		if err != nil {
 			var le *item.LineError
 			if !errors.As(err, &le) {
-				return rep, err
+				return finish(err)
 			}
 			rep.Fetched++
 			rep.Failed++
@@ -301,28 +378,19 @@ func (p *Pipeline) Import(ctx context.Context, r io.Reader, file, dir string, sr
 			continue
 		}
 		rep.Fetched++
-		n, err := p.prepare(ctx, it, dir, mp)
-		if err != nil {
-			if ctx.Err() != nil {
-				return rep, ctx.Err()
-			}
-			rep.Failed++
-			rep.FailedItems = append(rep.FailedItems, Failure{Line: line, SourceID: it.SourceID,
-				Error: fmt.Sprintf("%s:%d: %v", file, line, err)})
-			continue
-		}
-		batch = append(batch, n)
-		lines = append(lines, line)
-		if len(batch) >= p.batch {
-			if err := flush(); err != nil {
-				return rep, err
+		todo = append(todo, pending{it, line})
+		if len(todo) >= p.batch {
+			if err := prepareBatch(); err != nil {
+				return finish(err)
 			}
 		}
 	}
-	if err := flush(); err != nil {
-		return rep, err
+	if len(todo) > 0 {
+		if err := prepareBatch(); err != nil {
+			return finish(err)
+		}
 	}
-	return rep, nil
+	return finish(nil)
 }
 
 // ArchiveItems archives items already in memory (from a connector or the

@@ -28,9 +28,10 @@ const MaxBody = 32 << 20
 
 // Site is the capture site's HTTP surface.
 type Site struct {
-	sp  *spool.Spool
-	log *slog.Logger
-	cfg Config
+	sp        *spool.Spool
+	log       *slog.Logger
+	cfg       Config
+	mediaKick chan struct{}
 }
 
 // Config holds the channels' secrets. A channel whose secret is empty is
@@ -54,7 +55,7 @@ func New(sp *spool.Spool, cfg Config, log *slog.Logger) *Site {
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = &http.Client{Timeout: 60 * time.Second}
 	}
-	return &Site{sp: sp, log: log, cfg: cfg}
+	return &Site{sp: sp, log: log, cfg: cfg, mediaKick: make(chan struct{}, 1)}
 }
 
 // Routes adds the site's routes to mux.

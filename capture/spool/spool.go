@@ -413,7 +413,12 @@ func (s *Spool) Put(ctx context.Context, cs []Capture) ([]Result, error) {
 		for i, c := range cs {
 			it := c.Item
 			if err := it.Validate(); err != nil {
-				return fmt.Errorf("item %q: %w", it.SourceID, err)
+				// An item whose media are still to come may lack attachments
+				// it must have (a recording's audio) until they arrive.
+				var fe *item.FieldError
+				if !errors.As(err, &fe) || fe.Field != "attachments" || len(c.Media) == 0 {
+					return fmt.Errorf("item %q: %w", it.SourceID, err)
+				}
 			}
 			fill := func(p *item.Participant) {
 				if p.Email == "" && p.Phone != "" {
@@ -696,6 +701,7 @@ func (s *Spool) CompleteIfReady(ctx context.Context, seq int64) error {
 		return err
 	}
 	have := map[int]blob.Ref{}
+	failed := map[int]string{}
 	ready := true
 	for rows.Next() {
 		var idx int
@@ -703,6 +709,10 @@ func (s *Spool) CompleteIfReady(ctx context.Context, seq int64) error {
 		if err := rows.Scan(&idx, &ref); err != nil {
 			rows.Close()
 			return err
+		}
+		if reason, ok := strings.CutPrefix(ref, "failed:"); ok {
+			failed[idx] = reason
+			continue
 		}
 		var r blob.Ref
 		if _, err := fmt.Sscanf(strings.ReplaceAll(strings.TrimPrefix(ref, "blob:"), ":", " "), "%s %d", &r.SHA256, &r.Size); err != nil || !strings.HasPrefix(ref, "blob:") {
@@ -715,7 +725,7 @@ func (s *Spool) CompleteIfReady(ctx context.Context, seq int64) error {
 	if !ready {
 		return nil
 	}
-	return s.CompleteMedia(ctx, seq, have, nil)
+	return s.CompleteMedia(ctx, seq, have, failed)
 }
 
 // Remaining counts the items of src captured after seq.
@@ -723,4 +733,52 @@ func (s *Spool) Remaining(ctx context.Context, src item.Source, after int64) (in
 	var n int64
 	err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM items WHERE source = ? AND seq > ?`, string(src), after).Scan(&n)
 	return n, err
+}
+
+// GiveUpMedia marks a media as not to be had, with the reason, and releases
+// its item when nothing else is pending (the reason noted in its meta).
+func (s *Spool) GiveUpMedia(ctx context.Context, seq int64, idx int, reason string) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE media SET ref = ? WHERE seq = ? AND idx = ?`, "failed:"+reason, seq, idx)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return s.CompleteIfReady(ctx, seq)
+}
+
+// UserPhones returns the set of registered users' numbers.
+func (s *Spool) UserPhones(ctx context.Context) (map[string]bool, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT phone FROM user_phones`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var p string
+		if err := rows.Scan(&p); err != nil {
+			return nil, err
+		}
+		out[p] = true
+	}
+	return out, rows.Err()
+}
+
+// Item returns a captured item by source and source id.
+func (s *Spool) Item(ctx context.Context, src item.Source, sourceID string) (*item.Item, error) {
+	var js string
+	err := s.r.QueryRowContext(ctx, `SELECT item FROM items WHERE source = ? AND source_id = ?`, string(src), sourceID).Scan(&js)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("%s item %q: %w", src, sourceID, ErrNotFound)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var it item.Item
+	if err := json.Unmarshal([]byte(js), &it); err != nil {
+		return nil, err
+	}
+	return &it, nil
 }

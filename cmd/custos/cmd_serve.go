@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"github.com/custos-archive/custos/capture"
 	"github.com/custos-archive/custos/connector"
+	"github.com/custos-archive/custos/web"
 	"net"
 	"net/http"
 	"time"
@@ -41,7 +42,10 @@ The channels' secrets come from the environment, never the command line:
   CUSTOS_GRAPH_BASE (default https://graph.facebook.com/v20.0),
   CUSTOS_TWILIO_AUTH_TOKEN, CUSTOS_TWILIO_ACCOUNT_SID,
   CUSTOS_PUBLIC_URL (the scheme://host the platforms call, for signatures).
-A channel whose secret is not set answers 404.`,
+A channel whose secret is not set answers 404.
+
+The archive's REST API (/api/v1/connectors…, docs/api.md) takes bearer tokens:
+CUSTOS_ADMIN_TOKEN is a Data Connector Admin's.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runServe(cmd.Context(), g, o, nil)
@@ -75,6 +79,11 @@ func runServe(ctx context.Context, g *globals, o serveOptions, ready chan<- stri
 			o.tick = 30 * time.Second
 		}
 		go m.Scheduler(ctx, o.tick)
+		tokens := web.Tokens{}
+		if t := os.Getenv("CUSTOS_ADMIN_TOKEN"); t != "" {
+			tokens[t] = web.RoleConnectorAdmin
+		}
+		web.NewAPI(st, m, tokens).Routes(mux)
 	}
 	if o.role != "archive" {
 		sp, err := g.openSpool(ctx)
@@ -82,7 +91,9 @@ func runServe(ctx context.Context, g *globals, o serveOptions, ready chan<- stri
 			return err
 		}
 		defer sp.Close()
-		capture.New(sp, captureConfig(), g.log).Routes(mux)
+		site := capture.New(sp, captureConfig(), g.log)
+		site.Routes(mux)
+		go site.MediaWorker(ctx, time.Minute)
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if st == nil {
