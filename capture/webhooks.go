@@ -253,4 +253,3 @@ func (s *Site) FetchMedia(ctx context.Context) (int, error) {
 	}
 	return got, nil
 }
-
