@@ -42,7 +42,7 @@ type fixture struct {
 	roots    *x509.CertPool
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -101,7 +101,7 @@ func newFixture(t *testing.T) *fixture {
 }
 
 // archiveDay archives a demo day of all three sources.
-func (f *fixture) archiveDay(t *testing.T, day time.Time, perSource int, seed uint64) {
+func (f *fixture) archiveDay(t testing.TB, day time.Time, perSource int, seed uint64) {
 	t.Helper()
 	ctx := context.Background()
 	if _, err := f.pipe.SetMapping(ctx, item.EnterpriseNumber, strings.NewReader(demo.MappingCSV()), "map.csv"); err != nil {
