@@ -67,6 +67,9 @@ func (s *Site) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /capture/v1/items", s.auth(s.ingestItems))
 	mux.HandleFunc("POST /capture/v1/wecom/records", s.auth(s.ingestWeCom))
 	mux.HandleFunc("PUT /capture/v1/wecom/media/{sdkfileid}", s.auth(s.uploadWeComMedia))
+	mux.HandleFunc("GET /capture/v1/users", s.auth(s.listUsers))
+	mux.HandleFunc("PUT /capture/v1/users/{email}", s.auth(s.putUser))
+	mux.HandleFunc("PUT /capture/v1/org", s.auth(s.putOrg))
 	s.webhookRoutes(mux)
 }
 
@@ -366,4 +369,60 @@ func (s *Site) completeByRef(ctx context.Context, ref string, b blob.Ref) (int, 
 		}
 	}
 	return len(seqs), nil
+}
+
+func (s *Site) listUsers(w http.ResponseWriter, r *http.Request) {
+	us, err := s.sp.Users(r.Context())
+	if err != nil {
+		fail(w, http.StatusInternalServerError, problem{Error: err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, us)
+}
+
+// putUser registers a user: {"name": "…", "phones": ["+1…"]}, numbers in E.164.
+func (s *Site) putUser(w http.ResponseWriter, r *http.Request) {
+	var u spool.User
+	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<16))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&u); err != nil {
+		fail(w, http.StatusBadRequest, problem{Error: "the body must be JSON {\"name\": …, \"phones\": [\"+1…\"]}: " + err.Error()})
+		return
+	}
+	u.Email = r.PathValue("email")
+	if at := strings.LastIndexByte(u.Email, '@'); at <= 0 || at == len(u.Email)-1 {
+		fail(w, http.StatusBadRequest, problem{Error: "not an email address", Field: "email"})
+		return
+	}
+	if strings.TrimSpace(u.Name) == "" {
+		fail(w, http.StatusBadRequest, problem{Error: "missing", Field: "name"})
+		return
+	}
+	for i, p := range u.Phones {
+		if !item.IsE164(p) {
+			fail(w, http.StatusBadRequest, problem{Error: fmt.Sprintf("%q is not an E.164 number (e.g. +12025550143)", p), Field: fmt.Sprintf("phones[%d]", i)})
+			return
+		}
+	}
+	created, err := s.sp.PutUser(r.Context(), u)
+	if err != nil {
+		fail(w, http.StatusInternalServerError, problem{Error: err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"email": strings.ToLower(u.Email), "created": created})
+}
+
+// putOrg changes the organisation's username and password; every token,
+// the caller's included, ends.
+func (s *Site) putOrg(w http.ResponseWriter, r *http.Request) {
+	var in struct{ Username, Password string }
+	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<16)).Decode(&in); err != nil {
+		fail(w, http.StatusBadRequest, problem{Error: "the body must be JSON {\"username\": …, \"password\": …}"})
+		return
+	}
+	if err := s.sp.SetOrg(r.Context(), in.Username, in.Password); err != nil {
+		fail(w, http.StatusBadRequest, problem{Error: err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"username": in.Username})
 }

@@ -213,3 +213,27 @@ func TestWeComMediaHeldUntilUploaded(t *testing.T) {
 		t.Fatalf("upload for nothing: %d", code)
 	}
 }
+
+func TestUsersAndOrgAPI(t *testing.T) {
+	s := newSite(t)
+	var out map[string]any
+	if code := s.do("PUT", "/capture/v1/users/bob@corp.example", "application/json", []byte(`{"name":"Bob","phones":["+12025550144"]}`), &out); code != 200 || out["created"] != true {
+		t.Fatalf("put user: %d %v", code, out)
+	}
+	var p struct{ Error, Field string }
+	if code := s.do("PUT", "/capture/v1/users/bob@corp.example", "application/json", []byte(`{"name":"Bob","phones":["202-555-0144"]}`), &p); code != 400 || p.Field != "phones[0]" {
+		t.Fatalf("bad phone: %d %+v", code, p)
+	}
+	var us []spool.User
+	s.do("GET", "/capture/v1/users", "", nil, &us)
+	if len(us) != 2 || us[1].Email != "bob@corp.example" || us[1].Phones[0] != "+12025550144" {
+		t.Fatalf("users %+v", us)
+	}
+	if code := s.do("PUT", "/capture/v1/org", "application/json", []byte(`{"username":"acme-admin","password":"short"}`), &p); code != 400 {
+		t.Fatalf("short password: %d", code)
+	}
+	if code := s.do("PUT", "/capture/v1/org", "application/json", []byte(`{"username":"acme-admin","password":"another long password"}`), &out); code != 200 {
+		t.Fatalf("org: %d", code)
+	}
+	s.login("acme-admin", "another long password", 200)
+}
