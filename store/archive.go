@@ -84,6 +84,10 @@ func (s *Store) Archive(ctx context.Context, batch []NewItem, cp *Checkpoint) ([
 		defer insBlob.Close()
 		f := newFiler(ctx, tx, now)
 		defer f.close()
+		revive, err := s.blobReviver(ctx, tx)
+		if err != nil {
+			return err
+		}
 		for i, n := range batch {
 			it := n.Item
 			meta, err := json.Marshal(it)
@@ -105,6 +109,9 @@ func (s *Store) Archive(ctx context.Context, batch []NewItem, cp *Checkpoint) ([
 			for _, h := range n.Message.Holes {
 				if _, err := insBlob.ExecContext(ctx, id, h.SHA256, h.Size); err != nil {
 					return err
+				}
+				if err := revive(h.SHA256); err != nil {
+					return fmt.Errorf("item %q: %w", it.SourceID, err)
 				}
 			}
 			if len(n.Mailboxes) == 0 {
@@ -298,21 +305,23 @@ type StoredItem struct {
 
 // Copy is an item filed in a folder.
 type Copy struct {
-	UID uint32
+	CopyID int64
+	UID    uint32
 	StoredItem
 }
 
-// Copies calls fn for each copy in the folder, in UID order.
+// Copies calls fn for each copy in the folder, in UID order. Deleted copies
+// (in the recoverable stage) are not listed.
 func (s *Store) Copies(ctx context.Context, folderID int64, fn func(Copy) error) error {
-	rows, err := s.r.QueryContext(ctx, `SELECT c.uid, i.id, i.message_id, i.size, i.sha256, i.skeleton, i.holes, i.item, i.archived_at
-		FROM copies c JOIN items i ON i.id = c.item_id WHERE c.folder_id = ? ORDER BY c.uid`, folderID)
+	rows, err := s.r.QueryContext(ctx, `SELECT c.id, c.uid, i.id, i.message_id, i.size, i.sha256, i.skeleton, i.holes, i.item, i.archived_at
+		FROM copies c JOIN items i ON i.id = c.item_id WHERE c.folder_id = ? AND c.deleted_at IS NULL ORDER BY c.uid`, folderID)
 	if err != nil {
 		return fmt.Errorf("listing folder %d: %w", folderID, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var c Copy
-		if err := scanItem(rows, &c.UID, &c.StoredItem); err != nil {
+		if err := scanItem(withFirst{rows, &c.CopyID}, &c.UID, &c.StoredItem); err != nil {
 			return fmt.Errorf("listing folder %d: %w", folderID, err)
 		}
 		if err := fn(c); err != nil {
@@ -340,6 +349,14 @@ func (s *Store) Item(ctx context.Context, src item.Source, sourceID string) (Sto
 
 type scanner interface{ Scan(...any) error }
 
+// withFirst scans the first column into first and the rest as asked.
+type withFirst struct {
+	r     scanner
+	first any
+}
+
+func (w withFirst) Scan(dst ...any) error { return w.r.Scan(append([]any{w.first}, dst...)...) }
+
 func scanItem(r scanner, uid *uint32, si *StoredItem) error {
 	var skel []byte
 	var holes, meta string
@@ -363,7 +380,8 @@ func scanItem(r scanner, uid *uint32, si *StoredItem) error {
 // Counts are totals over the archive.
 type Counts struct {
 	Items       int64 // distinct items stored
-	Copies      int64 // copies filed in folders
+	Copies      int64 // copies filed in folders (with the deleted ones)
+	Deleted     int64 // copies in the recoverable stage
 	Quarantined int64 // items waiting in the quarantine
 	Blobs       int64 // distinct blobs referenced
 }
@@ -372,7 +390,8 @@ type Counts struct {
 func (s *Store) Counts(ctx context.Context) (Counts, error) {
 	var c Counts
 	err := s.r.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM items), (SELECT COUNT(*) FROM copies),
-		(SELECT COUNT(*) FROM quarantine), (SELECT COUNT(DISTINCT sha256) FROM item_blobs)`).Scan(&c.Items, &c.Copies, &c.Quarantined, &c.Blobs)
+		(SELECT COUNT(*) FROM copies WHERE deleted_at IS NOT NULL),
+		(SELECT COUNT(*) FROM quarantine), (SELECT COUNT(DISTINCT sha256) FROM item_blobs)`).Scan(&c.Items, &c.Copies, &c.Deleted, &c.Quarantined, &c.Blobs)
 	if err != nil {
 		return c, fmt.Errorf("counting: %w", err)
 	}

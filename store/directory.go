@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/custos-archive/custos/compliance/audit"
 )
 
 // User is a person in the directory. Each user has a mailbox at their email
@@ -33,7 +35,7 @@ type Folder struct {
 	Name        string
 	UIDValidity uint32
 	UIDNext     uint32
-	Items       int64 // copies filed in the folder
+	Items       int64 // copies filed in the folder (not counting deleted ones)
 	Bytes       int64 // their total size
 }
 
@@ -44,46 +46,91 @@ func (s *Store) PutUser(ctx context.Context, u User) (created bool, err error) {
 	if email == "" {
 		return false, errors.New("putting user: email is empty")
 	}
-	now := s.now().Unix()
 	err = s.write(ctx, func(tx *sql.Tx) error {
-		var id int64
-		err := tx.QueryRowContext(ctx, `SELECT id FROM users WHERE email = ?`, email).Scan(&id)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			res, err := tx.ExecContext(ctx, `INSERT INTO users (email, name, created_at) VALUES (?, ?, ?)`, email, u.Name, now)
-			if err != nil {
-				return err
-			}
-			id, _ = res.LastInsertId()
-			created = true
-		case err != nil:
-			return err
-		default:
-			if _, err := tx.ExecContext(ctx, `UPDATE users SET name = ? WHERE id = ?`, u.Name, id); err != nil {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, `DELETE FROM user_phones WHERE user_id = ?`, id); err != nil {
-				return err
-			}
-		}
-		for _, p := range u.Phones {
-			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO user_phones (user_id, phone) VALUES (?, ?)`, id, p); err != nil {
-				return err
-			}
-		}
-		var mb int64
-		err = tx.QueryRowContext(ctx, `SELECT id FROM mailboxes WHERE address = ?`, email).Scan(&mb)
-		if errors.Is(err, sql.ErrNoRows) {
-			_, err = tx.ExecContext(ctx, `INSERT INTO mailboxes (address, user_id, created_at) VALUES (?, ?, ?)`, email, id, now)
-		} else if err == nil {
-			_, err = tx.ExecContext(ctx, `UPDATE mailboxes SET user_id = ? WHERE id = ?`, id, mb)
-		}
+		created, err = putUserTx(ctx, tx, u, s.now().Unix())
 		return err
 	})
 	if err != nil {
 		return false, fmt.Errorf("putting user %s: %w", email, err)
 	}
 	return created, nil
+}
+
+// PutUsers creates or updates users as PutUser does, all in one
+// transaction, with an audit record by actor for each user created or
+// updated. It returns the emails of the users created and updated.
+func (s *Store) PutUsers(ctx context.Context, us []User, actor string) (created, updated []string, err error) {
+	for _, u := range us {
+		if strings.TrimSpace(u.Email) == "" {
+			return nil, nil, errors.New("putting users: an email is empty")
+		}
+	}
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		created, updated = nil, nil
+		var es []audit.Entry
+		for _, u := range us {
+			email := strings.ToLower(strings.TrimSpace(u.Email))
+			c, err := putUserTx(ctx, tx, u, s.now().Unix())
+			if err != nil {
+				return fmt.Errorf("user %s: %w", email, err)
+			}
+			action := audit.UserUpdate
+			if c {
+				created = append(created, email)
+				action = audit.UserCreate
+			} else {
+				updated = append(updated, email)
+			}
+			es = append(es, audit.Entry{Actor: actor, Action: action, Object: "user:" + email,
+				Details: map[string]any{"name": u.Name, "phones": u.Phones, "mailbox": email}})
+		}
+		if len(es) == 0 {
+			return nil
+		}
+		_, err := s.appendAudit(ctx, tx, es...)
+		return err
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("putting users: %w", err)
+	}
+	return created, updated, nil
+}
+
+func putUserTx(ctx context.Context, tx *sql.Tx, u User, now int64) (created bool, err error) {
+	email := strings.ToLower(strings.TrimSpace(u.Email))
+	var id int64
+	err = tx.QueryRowContext(ctx, `SELECT id FROM users WHERE email = ?`, email).Scan(&id)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		res, err := tx.ExecContext(ctx, `INSERT INTO users (email, name, created_at) VALUES (?, ?, ?)`, email, u.Name, now)
+		if err != nil {
+			return false, err
+		}
+		id, _ = res.LastInsertId()
+		created = true
+	case err != nil:
+		return false, err
+	default:
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET name = ? WHERE id = ?`, u.Name, id); err != nil {
+			return false, err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM user_phones WHERE user_id = ?`, id); err != nil {
+			return false, err
+		}
+	}
+	for _, p := range u.Phones {
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO user_phones (user_id, phone) VALUES (?, ?)`, id, p); err != nil {
+			return false, err
+		}
+	}
+	var mb int64
+	err = tx.QueryRowContext(ctx, `SELECT id FROM mailboxes WHERE address = ?`, email).Scan(&mb)
+	if errors.Is(err, sql.ErrNoRows) {
+		_, err = tx.ExecContext(ctx, `INSERT INTO mailboxes (address, user_id, created_at) VALUES (?, ?, ?)`, email, id, now)
+	} else if err == nil {
+		_, err = tx.ExecContext(ctx, `UPDATE mailboxes SET user_id = ? WHERE id = ?`, id, mb)
+	}
+	return created, err
 }
 
 // Users lists the directory, ordered by email.
@@ -172,8 +219,8 @@ func (s *Store) MailboxIndex(ctx context.Context) (map[string]int64, error) {
 // Folders lists the folders of a mailbox with their item counts, by name.
 func (s *Store) Folders(ctx context.Context, mailboxID int64) ([]Folder, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT f.id, f.mailbox_id, f.name, f.uid_validity, f.uid_next,
-			(SELECT COUNT(*) FROM copies c WHERE c.folder_id = f.id),
-			(SELECT COALESCE(SUM(i.size), 0) FROM copies c JOIN items i ON i.id = c.item_id WHERE c.folder_id = f.id)
+			(SELECT COUNT(*) FROM copies c WHERE c.folder_id = f.id AND c.deleted_at IS NULL),
+			(SELECT COALESCE(SUM(i.size), 0) FROM copies c JOIN items i ON i.id = c.item_id WHERE c.folder_id = f.id AND c.deleted_at IS NULL)
 		FROM folders f WHERE f.mailbox_id = ? ORDER BY f.name`, mailboxID)
 	if err != nil {
 		return nil, fmt.Errorf("listing folders: %w", err)

@@ -95,6 +95,10 @@ type SearchQuery struct {
 	Limit     int      // hits per page (default 20)
 	Offset    int
 	Stats     bool // count the matches by mailbox and by source
+	// Stage is which copies to search: Live (the default) leaves out
+	// copies in the recoverable stage; Deleted searches only those;
+	// AnyStage both, as holds do.
+	Stage Stage
 }
 
 // Hit is one matching copy.
@@ -142,46 +146,45 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) (*SearchResult, error
 	res := &SearchResult{}
 	counts := map[int64]int64{} // by folder
 	var ids []int64
-	if isText(q.Cond) && len(q.Mailboxes) == 0 {
+	if isText(q.Cond) && len(q.Mailboxes) == 0 && q.Stage != Deleted {
 		expr, err := fts(q.Cond)
 		if err != nil {
 			return nil, err
 		}
+		// The index keeps the rows of deleted copies (holds must still find
+		// them); a search of live copies leaves them out.
+		live := ""
+		if q.Stage == Live {
+			var deleted bool
+			if err := s.r.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM copies WHERE deleted_at IS NOT NULL)`).Scan(&deleted); err != nil {
+				return nil, fmt.Errorf("searching: %w", err)
+			}
+			if deleted {
+				live = ` AND rowid NOT IN (SELECT id FROM copies WHERE deleted_at IS NOT NULL)`
+			}
+		}
 		if q.Stats {
-			err = s.scanCounts(ctx, counts, `SELECT (rowid >> ?) & ?, COUNT(*) FROM items_fts WHERE items_fts MATCH ? GROUP BY 1`,
+			err = s.scanCounts(ctx, counts, `SELECT (rowid >> ?) & ?, COUNT(*) FROM items_fts WHERE items_fts MATCH ?`+live+` GROUP BY 1`,
 				copySeqBits, maxCopyFolder, expr)
 			for _, n := range counts {
 				res.Total += n
 			}
 		} else {
-			err = s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM items_fts WHERE items_fts MATCH ?`, expr).Scan(&res.Total)
+			err = s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM items_fts WHERE items_fts MATCH ?`+live, expr).Scan(&res.Total)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("searching: %w", err)
 		}
 		if res.Total > 0 {
-			ids, err = s.scanIDs(ctx, `SELECT rowid FROM items_fts WHERE items_fts MATCH ? ORDER BY rowid `+order+` LIMIT ? OFFSET ?`, expr, limit, q.Offset)
+			ids, err = s.scanIDs(ctx, `SELECT rowid FROM items_fts WHERE items_fts MATCH ?`+live+` ORDER BY rowid `+order+` LIMIT ? OFFSET ?`, expr, limit, q.Offset)
 			if err != nil {
 				return nil, err
 			}
 		}
 	} else {
-		where, err := b.cond(q.Cond)
+		where, err := b.where(q, folders)
 		if err != nil {
 			return nil, err
-		}
-		if len(q.Mailboxes) > 0 {
-			want := map[string]bool{}
-			for _, m := range q.Mailboxes {
-				want[strings.ToLower(strings.TrimSpace(m))] = true
-			}
-			var fids []string
-			for _, f := range folders {
-				if want[f.mailbox] {
-					fids = append(fids, fmt.Sprint(f.id))
-				}
-			}
-			where = "(" + where + ") AND c.folder_id IN (" + strings.Join(append(fids, "-1"), ",") + ")"
 		}
 		if err := s.scanCounts(ctx, counts, `SELECT c.folder_id, COUNT(*) FROM copies c WHERE `+where+` GROUP BY c.folder_id`, b.args...); err != nil {
 			return nil, err
@@ -214,6 +217,50 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) (*SearchResult, error
 	}
 	res.Hits = hits
 	return res, nil
+}
+
+// where is the SQL condition over copies c of a search: its condition,
+// its mailboxes and its stage.
+func (b *sqlBuilder) where(q SearchQuery, folders []folderRef) (string, error) {
+	where, err := b.cond(q.Cond)
+	if err != nil {
+		return "", err
+	}
+	if len(q.Mailboxes) > 0 {
+		want := map[string]bool{}
+		for _, m := range q.Mailboxes {
+			want[strings.ToLower(strings.TrimSpace(m))] = true
+		}
+		var fids []string
+		for _, f := range folders {
+			if want[f.mailbox] {
+				fids = append(fids, fmt.Sprint(f.id))
+			}
+		}
+		where = "(" + where + ") AND c.folder_id IN (" + strings.Join(append(fids, "-1"), ",") + ")"
+	}
+	switch q.Stage {
+	case Live:
+		where = "(" + where + ") AND c.deleted_at IS NULL"
+	case Deleted:
+		where = "(" + where + ") AND c.deleted_at IS NOT NULL"
+	}
+	return where, nil
+}
+
+// CopyIDs returns the ids of every copy a search matches, in id order
+// (Limit, Offset, Oldest and Stats do not apply).
+func (s *Store) CopyIDs(ctx context.Context, q SearchQuery) ([]int64, error) {
+	folders, err := s.allFolders(ctx)
+	if err != nil {
+		return nil, err
+	}
+	b := &sqlBuilder{folders: folders}
+	where, err := b.where(q, folders)
+	if err != nil {
+		return nil, err
+	}
+	return s.scanIDs(ctx, `SELECT c.id FROM copies c WHERE `+where+` ORDER BY c.id`, b.args...)
 }
 
 func (s *Store) scanCounts(ctx context.Context, into map[int64]int64, q string, args ...any) error {
@@ -299,7 +346,11 @@ type folderRef struct {
 }
 
 func (s *Store) allFolders(ctx context.Context) ([]folderRef, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT f.id, m.address, f.name FROM folders f JOIN mailboxes m ON m.id = f.mailbox_id`)
+	return loadFolders(ctx, s.r)
+}
+
+func loadFolders(ctx context.Context, q querier) ([]folderRef, error) {
+	rows, err := q.QueryContext(ctx, `SELECT f.id, m.address, f.name FROM folders f JOIN mailboxes m ON m.id = f.mailbox_id`)
 	if err != nil {
 		return nil, fmt.Errorf("listing folders: %w", err)
 	}
