@@ -22,6 +22,7 @@ type serveOptions struct {
 	http string
 	role string
 	tick time.Duration
+	imap imapServeOptions
 }
 
 func newServeCmd(g *globals) *cobra.Command {
@@ -45,7 +46,8 @@ The channels' secrets come from the environment, never the command line:
 A channel whose secret is not set answers 404.
 
 The archive's REST API (/api/v1/connectors…, docs/api.md) takes bearer tokens:
-CUSTOS_ADMIN_TOKEN is a Data Connector Admin's.`,
+CUSTOS_ADMIN_TOKEN is a Data Connector Admin's.
+` + imapHelp,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runServe(cmd.Context(), g, o, nil)
@@ -54,6 +56,7 @@ CUSTOS_ADMIN_TOKEN is a Data Connector Admin's.`,
 	cmd.Flags().StringVar(&o.http, "http", "127.0.0.1:8080", "address of the HTTP listener")
 	cmd.Flags().StringVar(&o.role, "role", "all", "all, capture or archive")
 	cmd.Flags().DurationVar(&o.tick, "scheduler-tick", 30*time.Second, "how often the archive checks for connectors due to run")
+	addIMAPFlags(cmd.Flags(), &o.imap)
 	return cmd
 }
 
@@ -84,6 +87,11 @@ func runServe(ctx context.Context, g *globals, o serveOptions, ready chan<- stri
 			tokens[t] = web.RoleConnectorAdmin
 		}
 		web.NewAPI(st, m, tokens).Routes(mux)
+		stopIMAP, err := startIMAP(ctx, g, st, o.imap)
+		if err != nil {
+			return err
+		}
+		defer stopIMAP()
 	}
 	if o.role != "archive" {
 		sp, err := g.openSpool(ctx)

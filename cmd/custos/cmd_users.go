@@ -30,6 +30,7 @@ number and field, and nothing is changed.`,
 			return runUsersImport(cmd.Context(), g, args[0])
 		},
 	})
+	cmd.AddCommand(newUsersPasswordCmd(g), newAppPasswordCmd(g))
 	cmd.AddCommand(&cobra.Command{
 		Use:   "list",
 		Short: "List the users in the directory",

@@ -77,7 +77,7 @@ Start with:  custos demo`,
 	root.PersistentFlags().StringVar(&g.data, "data", def, "data folder of the embedded store (env CUSTOS_DATA)")
 	root.PersistentFlags().BoolVar(&g.json, "json", false, "print results as JSON, for scripts")
 	root.PersistentFlags().StringVar(&g.region, "region", "US", "default region for phone numbers written without a country code")
-	root.AddCommand(newServeCmd(g), newUsersCmd(g), newImportCmd(g), newMailboxCmd(g), newQuarantineCmd(g), newSearchCmd(g), newCaptureCmd(g), newConnectorCmd(g), newDemoCmd(g))
+	root.AddCommand(newServeCmd(g), newUsersCmd(g), newImportCmd(g), newMailboxCmd(g), newQuarantineCmd(g), newSearchCmd(g), newCaptureCmd(g), newConnectorCmd(g), newDemoCmd(g), newDeliverCmd(g))
 	return root
 }
 
