@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 need_apt=()
 command -v python3 >/dev/null || need_apt+=(python3)
 command -v gcc >/dev/null || need_apt+=(gcc)
+# Real IMAP peers for imapserver and delivery tests: Dovecot and mbsync.
+{ command -v dovecot || test -x /usr/sbin/dovecot; } >/dev/null || need_apt+=(dovecot-imapd)
+command -v mbsync >/dev/null || need_apt+=(isync)
 if ((${#need_apt[@]})); then
 	echo "== installing ${need_apt[*]}"
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"
