@@ -147,7 +147,11 @@ func (s *session) Search(kind goimap.NumKind, c *imap.SearchCriteria, o *imap.Se
 	}
 	sel := s.sel
 	if sel != nil && sel.folder.ID != 0 && len(sel.uids) > 0 {
-		cands, err := s.srv.st.SearchUIDs(s.ctx, sel.folder.ID, prefilter(c))
+		pre := prefilter(c)
+		if s.srv.noPrefilter {
+			pre = nil
+		}
+		cands, err := s.srv.st.SearchUIDs(s.ctx, sel.folder.ID, pre)
 		if err != nil {
 			return nil, s.internal("searching", err)
 		}

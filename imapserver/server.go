@@ -78,6 +78,9 @@ type Server struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	panics atomic.Int64
+	// noPrefilter makes SEARCH check every message in Go, for the test
+	// that the store's narrowing never drops a match.
+	noPrefilter bool
 }
 
 // New returns a server over st.
