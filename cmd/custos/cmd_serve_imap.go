@@ -26,8 +26,8 @@ type imapServeOptions struct {
 
 const imapHelp = `
 IMAP (off unless asked): --imap serves IMAP over implicit TLS, --imap-starttls
-plain IMAP with STARTTLS (on loopback, 127.0.0.1:9993 and :9143, when given no
-address). Users log in with their email address and the password set by
+plain IMAP with STARTTLS: on loopback (127.0.0.1:9993 and :9143) when given
+alone, elsewhere with --imap=ADDR and --imap-starttls=ADDR. Users log in with their email address and the password set by
 'custos users password', or an app password ('custos users app-password'), and
 see their own mailbox's folders, read-only. Without --tls-cert and --tls-key a
 self-signed certificate is made in the data folder (imap-cert.pem); give it to
@@ -42,9 +42,9 @@ mailbox's address as the authorisation identity), and trusts
 CUSTOS_DELIVER_IMAP_CA (a PEM file) when set. See docs/imap.md.`
 
 func addIMAPFlags(fs *pflag.FlagSet, o *imapServeOptions) {
-	fs.StringVar(&o.imaps, "imap", "", "serve IMAP over implicit TLS on this address (127.0.0.1:9993 when given without one)")
+	fs.StringVar(&o.imaps, "imap", "", "serve IMAP over implicit TLS: --imap=ADDR, or --imap alone for 127.0.0.1:9993")
 	fs.Lookup("imap").NoOptDefVal = "127.0.0.1:9993"
-	fs.StringVar(&o.starttls, "imap-starttls", "", "serve IMAP with STARTTLS on this address (127.0.0.1:9143 when given without one)")
+	fs.StringVar(&o.starttls, "imap-starttls", "", "serve IMAP with STARTTLS: --imap-starttls=ADDR, or alone for 127.0.0.1:9143")
 	fs.Lookup("imap-starttls").NoOptDefVal = "127.0.0.1:9143"
 	fs.StringVar(&o.cert, "tls-cert", "", "PEM certificate for IMAP (default: self-signed, made in the data folder)")
 	fs.StringVar(&o.key, "tls-key", "", "PEM private key of --tls-cert")
