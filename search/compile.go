@@ -158,6 +158,14 @@ func (c *compiler) term(t kql.Term, cols []string, phones bool) (store.Cond, err
 	case *kql.Phrase:
 		text = t.Text
 	}
+	if phones && IsAddress(text) {
+		if cols == nil {
+			// Free text: the address as words anywhere, or as a participant.
+			return store.Or{Conds: []store.Cond{m, store.Match{Columns: []string{store.ColSender, store.ColRecipients},
+				Tokens: []string{AddressToken(text)}}}}, nil
+		}
+		return store.Match{Columns: cols, Tokens: []string{AddressToken(text)}}, nil
+	}
 	if !phones || !phoneLike(text) {
 		return m, nil
 	}

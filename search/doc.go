@@ -2,6 +2,8 @@ package search
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"io"
 	"strings"
 
@@ -55,10 +57,29 @@ func Document(it *item.Item, attText string) store.Doc {
 // digits and as national digits, so +1 202-555-0143, 12025550143 and
 // (202) 555-0143 all find it.
 func participantText(src item.Source, p item.Participant) string {
-	parts := []string{p.Name, p.Email, p.ID, convert.Address(src, p)}
+	addr := convert.Address(src, p)
+	parts := []string{p.Name, p.Email, p.ID, addr}
 	toks := Tokens(strings.Join(parts, " "))
 	toks = append(toks, PhoneTokens(p.Phone)...)
+	toks = append(toks, AddressToken(addr))
+	if p.Email != "" && !strings.EqualFold(p.Email, addr) {
+		toks = append(toks, AddressToken(p.Email))
+	}
 	return strings.Join(toks, " ")
+}
+
+// AddressToken is the single token a whole email address is indexed under,
+// so from:alice@corp.example is one lookup rather than a phrase of words
+// ("corp" and "example" are in nearly every address).
+func AddressToken(addr string) string {
+	sum := sha256.Sum256([]byte(strings.ToLower(strings.TrimSpace(addr))))
+	return "addr" + hex.EncodeToString(sum[:10])
+}
+
+// IsAddress reports whether s looks like a whole email address.
+func IsAddress(s string) bool {
+	at := strings.LastIndexByte(s, '@')
+	return at > 0 && at < len(s)-1 && !strings.ContainsAny(s, " \t\n<>\",;")
 }
 
 // PhoneTokens returns the tokens an E.164 number is indexed under: its

@@ -164,6 +164,7 @@ const (
 	copySeqBits    = 8
 	copyFolderBits = 21
 	maxCopyFolder  = 1<<copyFolderBits - 1
+	copyIDTries    = 1000 // seconds a full second's copies may move forward
 )
 
 // CopyFolder returns the folder id a copy id holds.
@@ -208,7 +209,7 @@ func (f *filer) copyID(sentMS, folderID int64) (int64, error) {
 		return 0, fmt.Errorf("folder id %d: the embedded store holds at most %d folders; move to PostgreSQL", folderID, maxCopyFolder)
 	}
 	sec := max(sentMS/1000, 0)
-	for try := 0; try < 1000; try++ {
+	for try := 0; try < copyIDTries; try++ {
 		base := (sec+int64(try))<<(copyFolderBits+copySeqBits) | folderID<<copySeqBits
 		var last sql.NullInt64
 		if err := f.seq.QueryRowContext(f.ctx, base, base+1<<copySeqBits-1).Scan(&last); err != nil {

@@ -376,6 +376,38 @@ func loadFolders(ctx context.Context, q querier) ([]folderRef, error) {
 type sqlBuilder struct {
 	args    []any
 	folders []folderRef
+	// rows, when set, bounds the copy ids a text condition can match: the
+	// sent range it is ANDed with, as copy ids (see rowRange).
+	rows *[2]int64
+	// unindexed, when set, keeps filters from using their column's index:
+	// they are ANDed with a text condition, which finds fewer rows.
+	unindexed bool
+}
+
+// col returns the column for a filter, "+col" (no index) when unindexed.
+func (b *sqlBuilder) col(c string) string {
+	if b.unindexed {
+		return "+" + c
+	}
+	return c
+}
+
+// rowRange returns bounds [lo, hi) on the ids of copies sent in [from, to):
+// a copy id holds its item's second, or a later one when that second was
+// full (at most copyIDTries seconds later).
+func rowRange(from, to *time.Time) *[2]int64 {
+	r := [2]int64{0, 1<<62 - 1}
+	if from != nil {
+		r[0] = max(from.UnixMilli()/1000, 0) << (copyFolderBits + copySeqBits)
+	}
+	if to != nil {
+		sec := (to.UnixMilli() - 1) / 1000
+		if sec < 0 {
+			return &[2]int64{0, 0}
+		}
+		r[1] = (sec + copyIDTries + 1) << (copyFolderBits + copySeqBits)
+	}
+	return &r
 }
 
 func isText(c Cond) bool {
@@ -416,6 +448,10 @@ func (b *sqlBuilder) cond(c Cond) (string, error) {
 			return "", err
 		}
 		b.args = append(b.args, expr)
+		if b.rows != nil {
+			b.args = append(b.args, b.rows[0], b.rows[1])
+			return "c.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ? AND rowid >= ? AND rowid < ?)", nil
+		}
 		return "c.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)", nil
 	}
 	switch c := c.(type) {
@@ -438,7 +474,7 @@ func (b *sqlBuilder) cond(c Cond) (string, error) {
 			ph[i] = "?"
 			b.args = append(b.args, string(k))
 		}
-		return "c.kind IN (" + strings.Join(ph, ",") + ")", nil
+		return b.col("c.kind") + " IN (" + strings.Join(ph, ",") + ")", nil
 	case SourceIs:
 		if len(c.Sources) == 0 {
 			return "0", nil
@@ -448,11 +484,11 @@ func (b *sqlBuilder) cond(c Cond) (string, error) {
 			ph[i] = "?"
 			b.args = append(b.args, string(s))
 		}
-		return "c.source IN (" + strings.Join(ph, ",") + ")", nil
+		return b.col("c.source") + " IN (" + strings.Join(ph, ",") + ")", nil
 	case TimeIn:
-		col := "c.sent_at"
+		col := b.col("c.sent_at")
 		if c.Field == "received" {
-			col = "c.archived_at"
+			col = b.col("c.archived_at")
 		}
 		var parts []string
 		if c.From != nil {
@@ -520,19 +556,34 @@ func (b *sqlBuilder) join(cs []Cond, op, empty string) (string, error) {
 		if op == " OR " {
 			tc = Or{text}
 		}
+		// Text ANDed with a sent range only looks at the index rows of
+		// that range: copy ids are ordered by time.
+		saved := b.rows
+		if op == " AND " {
+			for _, x := range other {
+				if t, ok := x.(TimeIn); ok && t.Field != "received" && (t.From != nil || t.To != nil) {
+					b.rows = rowRange(t.From, t.To)
+				}
+			}
+		}
 		s, err := b.cond(tc)
+		b.rows = saved
 		if err != nil {
 			return "", err
 		}
 		parts = append(parts, s)
 	}
+	saved := b.unindexed
+	b.unindexed = b.unindexed || (op == " AND " && len(text) > 0)
 	for _, x := range other {
 		s, err := b.cond(x)
 		if err != nil {
+			b.unindexed = saved
 			return "", err
 		}
 		parts = append(parts, s)
 	}
+	b.unindexed = saved
 	return "(" + strings.Join(parts, op) + ")", nil
 }
 
