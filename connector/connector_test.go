@@ -214,12 +214,16 @@ func TestRunFilesEverythingOnce(t *testing.T) {
 	if alerts, _ := e.m.Alerts(ctx, "en"); len(alerts) != 0 {
 		t.Fatalf("alerts %+v", alerts)
 	}
-	// Fixing the mapping fixes the past.
+	// Fixing the mapping fixes the past: the next run files the quarantined
+	// items, and a replay afterwards finds nothing left.
 	if _, err := e.m.SetMappingCSV(ctx, "en", strings.NewReader("phone,email\n+12025550199,alice@corp.example\n"), "fix.csv"); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := e.m.Run(ctx, "en", "schedule"); err != nil || e.folderCount("alice@corp.example") != 1520 {
+		t.Fatalf("run after the fix: %v, %d filed", err, e.folderCount("alice@corp.example"))
+	}
 	rep, err := e.m.Replay(ctx, "en")
-	if err != nil || rep.Released != 20 || e.folderCount("alice@corp.example") != 1520 {
+	if err != nil || rep.Examined != 0 || e.folderCount("alice@corp.example") != 1520 {
 		t.Fatalf("replay %+v %v, %d filed", rep, err, e.folderCount("alice@corp.example"))
 	}
 }

@@ -50,6 +50,13 @@ func (m *Manager) Run(ctx context.Context, name, trigger string) (store.Run, err
 	if err != nil {
 		return store.Run{}, err
 	}
+	// Fixing the mapping fixes the past: items this connector quarantined
+	// that now map (a corrected CSV, a new mailbox) are filed first.
+	if rep, err := m.p.ReplayMapping(ctx, MappingName(c.Name)); err != nil {
+		m.log.Warn("replaying unmapped items", "connector", c.Name, "err", err)
+	} else if rep.Released > 0 {
+		m.log.Info("filed unmapped items that now map", "connector", c.Name, "items", rep.Released)
+	}
 	runErr := m.pull(ctx, c, runID)
 	state, connErr, status, errText := c.State, "", "succeeded", ""
 	if state == StateError {

@@ -3,11 +3,14 @@
 package web
 
 import (
+	"io"
+
 	"context"
 	"crypto/subtle"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"github.com/custos-archive/custos/item"
 	"net/http"
 	"strings"
 	"time"
@@ -45,6 +48,11 @@ func (a *API) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/connectors/{name}", a.role(RoleConnectorAdmin, a.showConnector))
 	mux.HandleFunc("POST /api/v1/connectors/{name}/run", a.role(RoleConnectorAdmin, a.runConnector))
 	mux.HandleFunc("GET /api/v1/connectors/{name}/unmapped.csv", a.role(RoleConnectorAdmin, a.unmappedCSV))
+	mux.HandleFunc("POST /api/v1/connectors", a.role(RoleConnectorAdmin, a.draftConnector))
+	mux.HandleFunc("POST /api/v1/connectors/{name}/steps/{step}", a.role(RoleConnectorAdmin, a.stepConnector))
+	mux.HandleFunc("POST /api/v1/connectors/{name}/pause", a.role(RoleConnectorAdmin, a.setState(connector.StatePaused)))
+	mux.HandleFunc("POST /api/v1/connectors/{name}/resume", a.role(RoleConnectorAdmin, a.setState(connector.StateActive)))
+	mux.HandleFunc("DELETE /api/v1/connectors/{name}", a.role(RoleConnectorAdmin, a.removeConnector))
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
@@ -199,4 +207,109 @@ func (a *API) unmappedCSV(w http.ResponseWriter, r *http.Request) {
 		return cw.Write([]string{string(q.Item.Source), q.Item.SourceID, q.Item.Time.Format(time.RFC3339), strings.Join(q.Numbers, ";"), q.Reason})
 	})
 	cw.Flush()
+}
+
+func decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
+		fail(w, http.StatusBadRequest, "the body must be JSON: "+err.Error())
+		return false
+	}
+	return true
+}
+
+// stepError answers a step's error: 409 for a step out of order, 400 for
+// bad input.
+func stepError(w http.ResponseWriter, err error) {
+	var se *connector.StepError
+	switch {
+	case errors.As(err, &se) && strings.Contains(se.Msg, "first"):
+		fail(w, http.StatusConflict, err.Error())
+	case errors.Is(err, store.ErrNotFound):
+		fail(w, http.StatusNotFound, err.Error())
+	case errors.Is(err, store.ErrExists):
+		fail(w, http.StatusConflict, err.Error())
+	default:
+		fail(w, http.StatusBadRequest, err.Error())
+	}
+}
+
+// draftConnector starts a connector: {"name", "type" (whatsapp, wechat,
+// enterprise-number), "site"}. The steps follow under /steps/.
+func (a *API) draftConnector(w http.ResponseWriter, r *http.Request) {
+	var in struct{ Name, Type, Site string }
+	if !decode(w, r, &in) {
+		return
+	}
+	if _, err := a.m.Draft(r.Context(), in.Name, item.Source(in.Type), in.Site); err != nil {
+		stepError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]string{"connector": in.Name, "next_step": "terms"})
+}
+
+// stepConnector walks one creation step: terms {}, login {"username",
+// "password"}, mapping {"auto": true, "csv": "phone,email\n…"}, consent
+// {"by"}, review {}, create {"schedule"}.
+func (a *API) stepConnector(w http.ResponseWriter, r *http.Request) {
+	ctx, name := r.Context(), r.PathValue("name")
+	var in struct {
+		Username, Password, CSV, By, Schedule string
+		Auto                                  *bool
+	}
+	if !decode(w, r, &in) {
+		return
+	}
+	var err error
+	switch step := r.PathValue("step"); step {
+	case "terms":
+		err = a.m.AcceptTerms(ctx, name)
+	case "login":
+		err = a.m.Login(ctx, name, in.Username, in.Password)
+	case "mapping":
+		auto := in.Auto == nil || *in.Auto
+		var csv io.Reader
+		if in.CSV != "" {
+			csv = strings.NewReader(in.CSV)
+		}
+		err = a.m.Mapping(ctx, name, auto, csv, "mapping.csv")
+	case "consent":
+		err = a.m.Consent(ctx, name, in.By)
+	case "review":
+		_, _, err = a.m.Review(ctx, name)
+	case "create":
+		err = a.m.Create(ctx, name, in.Schedule)
+	default:
+		fail(w, http.StatusNotFound, "unknown step "+step+" (the steps: "+strings.Join(connector.Steps, ", ")+")")
+		return
+	}
+	if err != nil {
+		stepError(w, err)
+		return
+	}
+	c, err := a.st.Connector(ctx, name)
+	if err != nil {
+		stepError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"connector": name, "state": c.State, "next_step": connector.SetupOf(c).Next()})
+}
+
+func (a *API) setState(state string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := a.m.SetState(r.Context(), r.PathValue("name"), state); err != nil {
+			stepError(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"connector": r.PathValue("name"), "state": state})
+	}
+}
+
+func (a *API) removeConnector(w http.ResponseWriter, r *http.Request) {
+	if err := a.m.Remove(r.Context(), r.PathValue("name")); err != nil {
+		stepError(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
