@@ -61,8 +61,8 @@ type HoldView struct {
 	hold.Hold
 	// Copies is the number of copies (live or deleted) the hold covers now;
 	// -1 when it could not be counted (the error is in CountError).
-	Copies     int
-	CountError string
+	Copies     int    `json:"copies"`
+	CountError string `json:"count_error,omitempty"`
 }
 
 // Holds lists the holds in place (or, with all, also the released ones),

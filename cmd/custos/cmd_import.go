@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/custos-archive/custos/archive"
+	"github.com/custos-archive/custos/compliance/audit"
 	"github.com/custos-archive/custos/item"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
@@ -66,7 +67,11 @@ func runImport(ctx context.Context, g *globals, o importOptions, files []string)
 		}
 		t, err := p.SetMapping(ctx, src, f, o.mapping)
 		f.Close()
-		if err != nil {
+		e := audit.Entry{Action: audit.MappingChange, Object: "mapping:" + archive.MappingName(src), Details: map[string]any{"file": o.mapping}}
+		if err == nil {
+			e.Details = map[string]any{"file": o.mapping, "entries": t.Len()}
+		}
+		if err := g.record(ctx, st, e, err); err != nil {
 			return err
 		}
 		if !g.json {
@@ -75,15 +80,28 @@ func runImport(ctx context.Context, g *globals, o importOptions, files []string)
 	}
 	m := archive.Mapping{Name: archive.MappingName(src), Auto: !o.noAutoMapping}
 	total := &archive.Report{}
+	var ierr error
 	for _, path := range files {
 		rep, err := importFile(ctx, g, p, path, src, m)
 		if rep != nil {
 			merge(total, rep)
 		}
 		if err != nil {
-			printReport(g, total)
-			return err
+			ierr = err
+			break
 		}
+	}
+	// An import spans many transactions: one record when it ends, with
+	// what it did.
+	err = g.record(context.WithoutCancel(ctx), st, audit.Entry{Action: audit.Import, Object: "source:" + string(src), Details: map[string]any{
+		"files": files, "mapping": o.mapping, "auto_mapping": !o.noAutoMapping, "fetched": total.Fetched, "imported": total.Imported,
+		"duplicates": total.Duplicates, "copies": total.Copies, "unmapped": total.Unmapped, "failed": total.Failed}}, ierr)
+	if ierr != nil {
+		printReport(g, total)
+		return err
+	}
+	if err != nil {
+		return err
 	}
 	if err := printReport(g, total); err != nil {
 		return err

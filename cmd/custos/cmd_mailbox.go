@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"text/tabwriter"
 
+	"github.com/custos-archive/custos/compliance/audit"
 	"github.com/custos-archive/custos/connector/convert"
 	"github.com/custos-archive/custos/export"
 	"github.com/custos-archive/custos/store"
@@ -134,9 +135,12 @@ func runMailboxExport(ctx context.Context, g *globals, address, folder, path str
 		err = cerr
 	}
 	if err != nil {
-		return fmt.Errorf("exporting %s/%s: %w", address, folder, err)
+		err = fmt.Errorf("exporting %s/%s: %w", address, folder, err)
+	} else {
+		err = os.Rename(tmp.Name(), path)
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := g.record(context.WithoutCancel(ctx), st, audit.Entry{Action: audit.Export, Object: "folder:" + mb.Address + "/" + folder,
+		Details: map[string]any{"format": "mbox", "file": path, "messages": n}}, err); err != nil {
 		return err
 	}
 	if g.json {

@@ -8,6 +8,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/custos-archive/custos/archive"
+	"github.com/custos-archive/custos/compliance/audit"
 	"github.com/custos-archive/custos/item"
 	"github.com/custos-archive/custos/store"
 	"github.com/spf13/cobra"
@@ -117,14 +119,22 @@ func runQuarantineReplay(ctx context.Context, g *globals, source, mapping string
 		if err != nil {
 			return fmt.Errorf("--mapping: %w", err)
 		}
-		_, err = p.SetMapping(ctx, src, f, mapping)
+		t, err := p.SetMapping(ctx, src, f, mapping)
 		f.Close()
-		if err != nil {
+		e := audit.Entry{Action: audit.MappingChange, Object: "mapping:" + archive.MappingName(src), Details: map[string]any{"file": mapping}}
+		if err == nil {
+			e.Details = map[string]any{"file": mapping, "entries": t.Len()}
+		}
+		if err := g.record(ctx, st, e, err); err != nil {
 			return err
 		}
 	}
 	rep, err := p.Replay(ctx, src)
-	if err != nil {
+	d := map[string]any{"source": string(src)}
+	if rep != nil {
+		d["examined"], d["released"], d["copies"], d["still_quarantined"] = rep.Examined, rep.Released, rep.Copies, rep.Still
+	}
+	if err := g.record(context.WithoutCancel(ctx), st, audit.Entry{Action: audit.QuarantineReplay, Object: "quarantine", Details: d}, err); err != nil {
 		return err
 	}
 	if g.json {

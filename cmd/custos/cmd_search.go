@@ -7,6 +7,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/custos-archive/custos/compliance/audit"
 	"github.com/custos-archive/custos/search"
 	"github.com/custos-archive/custos/store"
 	"github.com/spf13/cobra"
@@ -84,7 +85,15 @@ func runSearch(ctx context.Context, g *globals, o searchOptions, q string) error
 		return fmt.Errorf("--page must be 1 or more")
 	}
 	res, err := eng.Search(ctx, search.Request{Query: q, Mailboxes: o.mailboxes, Oldest: o.oldest, Limit: o.limit, Offset: (o.page - 1) * o.limit, Stats: true})
-	if err != nil {
+	object := "archive"
+	if len(o.mailboxes) > 0 {
+		object = "mailbox:" + strings.Join(o.mailboxes, ",")
+	}
+	d := map[string]any{"query": q, "mailboxes": o.mailboxes, "page": o.page}
+	if res != nil {
+		d["total"] = res.Total
+	}
+	if err := g.record(context.WithoutCancel(ctx), st, audit.Entry{Action: audit.Search, Object: object, Details: d}, err); err != nil {
 		return err
 	}
 	if g.json {

@@ -82,6 +82,11 @@ func runServe(ctx context.Context, g *globals, o serveOptions, ready chan<- stri
 			o.tick = 30 * time.Second
 		}
 		go m.Scheduler(ctx, o.tick)
+		stopSweeper, err := g.startSweeper(ctx, st)
+		if err != nil {
+			return err
+		}
+		defer stopSweeper()
 		tokens := web.Tokens{}
 		if t := os.Getenv("CUSTOS_ADMIN_TOKEN"); t != "" {
 			tokens[t] = web.RoleConnectorAdmin

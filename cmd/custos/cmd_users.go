@@ -7,6 +7,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/custos-archive/custos/compliance/audit"
 	"github.com/custos-archive/custos/directory"
 	"github.com/custos-archive/custos/store"
 	"github.com/spf13/cobra"
@@ -67,18 +68,17 @@ func runUsersImport(ctx context.Context, g *globals, path string) error {
 		return err
 	}
 	defer st.Close()
-	var res usersImportResult
-	for _, u := range users {
-		created, err := st.PutUser(ctx, store.User{Email: u.Email, Name: u.Name, Phones: u.Phones})
-		if err != nil {
-			return err
-		}
-		if created {
-			res.Created++
-		} else {
-			res.Updated++
-		}
+	// One transaction: the whole file or nothing, with an audit record per
+	// user created or updated.
+	us := make([]store.User, len(users))
+	for i, u := range users {
+		us[i] = store.User{Email: u.Email, Name: u.Name, Phones: u.Phones}
 	}
+	created, updated, err := st.PutUsers(ctx, us, g.actorName())
+	if err != nil {
+		return g.record(ctx, st, audit.Entry{Action: audit.UserCreate, Object: "directory", Details: map[string]any{"file": path}}, err)
+	}
+	res := usersImportResult{Created: len(created), Updated: len(updated)}
 	if g.json {
 		return g.printJSON(res)
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/custos-archive/custos/archive"
 	"github.com/custos-archive/custos/connector/usermap"
@@ -24,6 +25,8 @@ type globals struct {
 	stdout io.Writer
 	stderr io.Writer
 	log    *slog.Logger
+	actor  string           // who acts, for the audit log (--actor)
+	now    func() time.Time // the clock; nil means time.Now (tests set it)
 }
 
 // exitError carries an exit code out of a command after its output is written.
@@ -77,7 +80,8 @@ Start with:  custos demo`,
 	root.PersistentFlags().StringVar(&g.data, "data", def, "data folder of the embedded store (env CUSTOS_DATA)")
 	root.PersistentFlags().BoolVar(&g.json, "json", false, "print results as JSON, for scripts")
 	root.PersistentFlags().StringVar(&g.region, "region", "US", "default region for phone numbers written without a country code")
-	root.AddCommand(newServeCmd(g), newUsersCmd(g), newImportCmd(g), newMailboxCmd(g), newQuarantineCmd(g), newSearchCmd(g), newCaptureCmd(g), newConnectorCmd(g), newDemoCmd(g), newDeliverCmd(g))
+	root.PersistentFlags().StringVar(&g.actor, "actor", defaultActor(), "who is acting, as recorded in the audit log")
+	root.AddCommand(newServeCmd(g), newUsersCmd(g), newImportCmd(g), newMailboxCmd(g), newQuarantineCmd(g), newSearchCmd(g), newCaptureCmd(g), newConnectorCmd(g), newDemoCmd(g), newDeliverCmd(g), newHoldCmd(g), newRetentionCmd(g), newDeleteCmd(g), newRecoverCmd(g), newPurgeCmd(g), newAuditCmd(g))
 	return root
 }
 
@@ -87,7 +91,7 @@ func (g *globals) open(ctx context.Context) (*store.Store, *archive.Pipeline, er
 	if err != nil {
 		return nil, nil, fmt.Errorf("--region: %w", err)
 	}
-	st, err := store.Open(ctx, g.data, store.Options{Logger: g.log})
+	st, err := g.openStore(ctx)
 	if err != nil {
 		return nil, nil, err
 	}

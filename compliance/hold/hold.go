@@ -38,26 +38,26 @@ var ErrReleased = errors.New("hold already released")
 
 // Hold is a hold as placed.
 type Hold struct {
-	ID        int64
-	Kind      Kind
-	Mailboxes []string // addresses, lowercase
-	Query     string   // KQL, for Kind Query
-	Case      string   // the eDiscovery case that owns the hold; "" for none
+	ID        int64    `json:"id"`
+	Kind      Kind     `json:"kind"`
+	Mailboxes []string `json:"mailboxes"`       // addresses, lowercase
+	Query     string   `json:"query,omitempty"` // KQL, for Kind Query
+	Case      string   `json:"case,omitempty"`  // the eDiscovery case that owns the hold; "" for none
 	// Days, when more than 0, holds each item for that many days from its
 	// sent time, as Exchange's Litigation Hold duration does; 0 holds
 	// every item for as long as the hold is in place.
-	Days     int
-	Reason   string
-	PlacedBy string
-	PlacedAt time.Time
-	Released *Release // nil while the hold is in place
+	Days     int       `json:"days"`
+	Reason   string    `json:"reason"`
+	PlacedBy string    `json:"placed_by"`
+	PlacedAt time.Time `json:"placed_at"`
+	Released *Release  `json:"released,omitempty"` // nil while the hold is in place
 }
 
 // Release is who released a hold, when and why.
 type Release struct {
-	By     string
-	At     time.Time
-	Reason string
+	By     string    `json:"by"`
+	At     time.Time `json:"at"`
+	Reason string    `json:"reason"`
 }
 
 // Validate checks a hold before it is placed.

@@ -71,10 +71,10 @@ const (
 
 // Scope is the copies a policy applies to.
 type Scope struct {
-	Kind      ScopeKind
-	Source    item.Source // for Source
-	Folder    string      // for Folder; matched without regard to case
-	Mailboxes []string    // for Mailboxes; addresses, lowercase
+	Kind      ScopeKind   `json:"kind"`
+	Source    item.Source `json:"source,omitempty"`    // for Source
+	Folder    string      `json:"folder,omitempty"`    // for Folder; matched without regard to case
+	Mailboxes []string    `json:"mailboxes,omitempty"` // for Mailboxes; addresses, lowercase
 }
 
 // Rank orders scopes from broad (0) to explicit (2).
@@ -121,15 +121,15 @@ func (s Scope) String() string {
 
 // Policy is a retention policy.
 type Policy struct {
-	ID        int64
-	Name      string
-	Action    Action
-	Days      int
-	Scope     Scope
-	CreatedBy string
-	CreatedAt time.Time
-	UpdatedBy string
-	UpdatedAt time.Time
+	ID        int64     `json:"id"`
+	Name      string    `json:"name"`
+	Action    Action    `json:"action"`
+	Days      int       `json:"days"`
+	Scope     Scope     `json:"scope"`
+	CreatedBy string    `json:"created_by"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedBy string    `json:"updated_by"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // MaxDays bounds a policy's duration (a thousand years).
