@@ -339,8 +339,9 @@ func runConnectorShow(ctx context.Context, g *globals, name string, watch bool) 
 			alerts = append(alerts, d)
 		}
 	}
+	delivery := deliverySummary(ctx, st, c.Source)
 	if g.json {
-		return g.printJSON(map[string]any{"connector": connectorView(c), "runs": runs, "unmapped": unmapped, "completeness": days, "alerts": alerts})
+		return g.printJSON(map[string]any{"connector": connectorView(c), "runs": runs, "unmapped": unmapped, "completeness": days, "alerts": alerts, "delivery": delivery})
 	}
 	v := connectorView(c)
 	fmt.Fprintf(g.stdout, "%s — %s from %s (user %s)\nstate %s", v.Name, v.Type, v.Site, v.Username, v.State)
@@ -350,6 +351,7 @@ func runConnectorShow(ctx context.Context, g *globals, name string, watch bool) 
 	fmt.Fprintf(g.stdout, "\nschedule %s, next run %s, automatic mapping %v, %d mapping entries, consent by %s\n",
 		v.Schedule, v.NextRun.Local().Format(time.RFC3339), v.AutoMapping, v.Setup.MappingEntries, v.Setup.ConsentBy)
 	fmt.Fprintf(g.stdout, "unmapped items waiting in the quarantine: %d ('custos connector unmapped %s')\n", unmapped, v.Name)
+	printDeliverySummary(g, delivery)
 	if len(alerts) > 0 {
 		fmt.Fprintf(g.stdout, "ALERT: %d days whose sums do not close ('custos connector completeness %s')\n", len(alerts), v.Name)
 	}

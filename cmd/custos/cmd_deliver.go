@@ -169,3 +169,34 @@ func runDeliverStatus(ctx context.Context, g *globals) error {
 	}
 	return nil
 }
+
+// deliverySummary counts a source's copies by delivery state, for the
+// connector's report; nil when nothing of the archive was ever delivered
+// (delivery is not in use).
+func deliverySummary(ctx context.Context, st *store.Store, source string) map[string]int64 {
+	counts, err := st.DeliveryCounts(ctx)
+	if err != nil {
+		return nil
+	}
+	used := false
+	out := map[string]int64{}
+	for _, c := range counts {
+		used = used || c.State != store.DeliveryPending
+		if c.Source == source {
+			out[c.State] += c.Copies
+		}
+	}
+	if !used {
+		return nil
+	}
+	return out
+}
+
+// printDeliverySummary writes the delivery line of a connector's report.
+func printDeliverySummary(g *globals, d map[string]int64) {
+	if d == nil {
+		return
+	}
+	fmt.Fprintf(g.stdout, "delivery to the mail server: %d delivered, %d pending, %d retrying, %d failed ('custos deliver status')\n",
+		d[store.DeliveryDelivered], d[store.DeliveryPending]+d[store.DeliverySending], d[store.DeliveryRetry], d[store.DeliveryFailed])
+}

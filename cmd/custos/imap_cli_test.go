@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/custos-archive/custos/demo"
 	"github.com/custos-archive/custos/internal/dovecottest"
+	"github.com/custos-archive/custos/store"
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 )
@@ -183,6 +185,21 @@ func TestDeliverCLI(t *testing.T) {
 	}
 	if code, _, errs := custos(t, "--data", data, "deliver", "run", "--imap", "imap://mail.corp.example:143"); code == 0 || !strings.Contains(errs, "loopback") {
 		t.Errorf("cleartext to a remote host: %s", errs)
+	}
+	// The connector's report carries the delivery line of its source.
+	ctx := context.Background()
+	s, err := store.Open(ctx, data, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var buf bytes.Buffer
+	printDeliverySummary(&globals{stdout: &buf}, deliverySummary(ctx, s, "whatsapp"))
+	if !strings.Contains(buf.String(), fmt.Sprintf("%d delivered, ", wa["delivered"])) || !strings.Contains(buf.String(), " 1 retrying, 0 failed") {
+		t.Errorf("connector report line: %q", buf.String())
+	}
+	if deliverySummary(ctx, s, "wechat")[store.DeliveryDelivered] != 0 {
+		t.Error("wechat copies delivered")
 	}
 }
 
