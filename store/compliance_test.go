@@ -115,10 +115,20 @@ func TestDeleteRecoverPurge(t *testing.T) {
 		t.Fatalf("folder after delete: %+v %v", f, uids)
 	}
 
-	// Recovering brings one back with a new UID.
+	// IMAP does not see them either.
+	mark, _ := st.FolderMark(ctx, f.ID)
+	if got, _ := st.FolderUIDs(ctx, f.ID); len(got) != 1 || got[0] != uids[0] || mark.Count != 1 {
+		t.Fatalf("IMAP UIDs after delete: %v, mark %+v", got, mark)
+	}
+
+	// Recovering brings one back with a new UID (IMAP clients see a new
+	// message: UIDs are never reused).
 	back, _, err := st.RecoverCopies(ctx, store.Recovery{Copies: inA[:1], Actor: "op", Object: "mailbox:a@x.example"})
 	if err != nil || len(back) != 1 || back[0].UID != f.UIDNext {
 		t.Fatalf("recover: %+v %v (uid next %d)", back, err, f.UIDNext)
+	}
+	if got, _ := st.FolderUIDs(ctx, f.ID); len(got) != 2 || got[1] != f.UIDNext {
+		t.Fatalf("IMAP UIDs after recovery: %v", got)
 	}
 
 	// A hold on mailbox a refuses the purge of the other, naming the hold.
@@ -169,8 +179,18 @@ func TestDeleteRecoverPurge(t *testing.T) {
 	if got := ids(t, st, store.SearchQuery{Cond: price, Stage: store.AnyStage}); len(got) != 2 {
 		t.Fatalf("copies with price after the purge: %v", got)
 	}
-	// Purging the last copies of item 1 deletes the shared blob.
-	del, _ := st.DeleteCopies(ctx, store.Deletion{Copies: ids(t, st, store.SearchQuery{Cond: price}), Actor: "op", Object: "test"})
+	// Purging the last copies of item 1 deletes the shared blob, and the
+	// delivery state of a copy goes with it.
+	last := ids(t, st, store.SearchQuery{Cond: price})
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(st.Dir(), "custos.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`INSERT INTO deliveries (copy_id, state, updated_at) VALUES (?, 'delivered', 0)`, last[0]); err != nil {
+		t.Fatal(err)
+	}
+	del, _ := st.DeleteCopies(ctx, store.Deletion{Copies: last, Actor: "op", Object: "test"})
 	clk.days(10)
 	pr, err = st.Purge(ctx, store.PurgeRequest{Copies: copyIDs(del.Deleted), Actor: "op"})
 	if err != nil || len(pr.Purged) != 2 || pr.Items != 1 || pr.Blobs != 1 {

@@ -52,7 +52,7 @@ func (s *Store) DueDeliveries(ctx context.Context, f DeliveryFilter, now time.Ti
 		JOIN mailboxes m ON m.id = fo.mailbox_id
 		JOIN items i ON i.id = c.item_id
 		LEFT JOIN deliveries d ON d.copy_id = c.id
-		WHERE (d.copy_id IS NULL OR (d.state IN ('retry', 'sending') AND d.next_at <= ?))`
+		WHERE c.deleted_at IS NULL AND (d.copy_id IS NULL OR (d.state IN ('retry', 'sending') AND d.next_at <= ?))`
 	args := []any{now.UnixMilli()}
 	if len(f.Sources) > 0 {
 		ph := make([]string, len(f.Sources))

@@ -9,14 +9,16 @@ import (
 )
 
 // What the IMAP server reads: a folder's UIDs, its copies by UID, and the
-// UIDs of the copies that match a search condition.
+// UIDs of the copies that match a search condition. Deleted copies (in the
+// recoverable stage) are not there; a recovered copy comes back with a new
+// UID.
 
 // FolderByID returns the folder with that id, with its counts.
 func (s *Store) FolderByID(ctx context.Context, folderID int64) (Folder, error) {
 	var f Folder
 	err := s.r.QueryRowContext(ctx, `SELECT f.id, f.mailbox_id, f.name, f.uid_validity, f.uid_next,
-			(SELECT COUNT(*) FROM copies c WHERE c.folder_id = f.id),
-			(SELECT COALESCE(SUM(c.size), 0) FROM copies c WHERE c.folder_id = f.id)
+			(SELECT COUNT(*) FROM copies c WHERE c.folder_id = f.id AND c.deleted_at IS NULL),
+			(SELECT COALESCE(SUM(c.size), 0) FROM copies c WHERE c.folder_id = f.id AND c.deleted_at IS NULL)
 		FROM folders f WHERE f.id = ?`, folderID).Scan(&f.ID, &f.MailboxID, &f.Name, &f.UIDValidity, &f.UIDNext, &f.Items, &f.Bytes)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Folder{}, fmt.Errorf("folder %d: %w", folderID, ErrNotFound)
@@ -38,7 +40,7 @@ type FolderMark struct {
 // FolderMark returns the folder's fingerprint.
 func (s *Store) FolderMark(ctx context.Context, folderID int64) (FolderMark, error) {
 	var m FolderMark
-	err := s.r.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(MAX(uid), 0) FROM copies WHERE folder_id = ?`, folderID).Scan(&m.Count, &m.MaxUID)
+	err := s.r.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(MAX(uid), 0) FROM copies WHERE folder_id = ? AND deleted_at IS NULL`, folderID).Scan(&m.Count, &m.MaxUID)
 	if err != nil {
 		return m, fmt.Errorf("folder %d: %w", folderID, err)
 	}
@@ -47,7 +49,7 @@ func (s *Store) FolderMark(ctx context.Context, folderID int64) (FolderMark, err
 
 // FolderUIDs returns the UIDs of the folder's copies, ascending.
 func (s *Store) FolderUIDs(ctx context.Context, folderID int64) ([]uint32, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT uid FROM copies WHERE folder_id = ? ORDER BY uid`, folderID)
+	rows, err := s.r.QueryContext(ctx, `SELECT uid FROM copies WHERE folder_id = ? AND deleted_at IS NULL ORDER BY uid`, folderID)
 	if err != nil {
 		return nil, fmt.Errorf("listing folder %d: %w", folderID, err)
 	}
@@ -80,7 +82,7 @@ func (s *Store) CopiesByUID(ctx context.Context, folderID int64, uids []uint32, 
 		}
 		err := func() error {
 			rows, err := s.r.QueryContext(ctx, `SELECT c.uid, i.id, i.message_id, i.size, i.sha256, i.skeleton, i.holes, i.item, i.archived_at
-				FROM copies c JOIN items i ON i.id = c.item_id WHERE c.folder_id = ? AND c.uid IN (`+strings.Join(ph, ",")+`) ORDER BY c.uid`, args...)
+				FROM copies c JOIN items i ON i.id = c.item_id WHERE c.folder_id = ? AND c.deleted_at IS NULL AND c.uid IN (`+strings.Join(ph, ",")+`) ORDER BY c.uid`, args...)
 			if err != nil {
 				return err
 			}
@@ -113,7 +115,7 @@ func (s *Store) SearchUIDs(ctx context.Context, folderID int64, cond Cond) ([]ui
 		return nil, err
 	}
 	args := append([]any{folderID}, b.args...)
-	rows, err := s.r.QueryContext(ctx, `SELECT c.uid FROM copies c WHERE c.folder_id = ? AND (`+where+`) ORDER BY c.uid`, args...)
+	rows, err := s.r.QueryContext(ctx, `SELECT c.uid FROM copies c WHERE c.folder_id = ? AND c.deleted_at IS NULL AND (`+where+`) ORDER BY c.uid`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("searching folder %d: %w", folderID, err)
 	}

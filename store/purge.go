@@ -538,8 +538,11 @@ func (s *Store) Purge(ctx context.Context, r PurgeRequest) (*PurgeResult, error)
 						pr.Retained = append(pr.Retained, RetainedCopy{c, *d.Retainer, d.RetainUntil})
 						continue
 					}
-					if _, err := tx.ExecContext(ctx, `DELETE FROM items_fts WHERE rowid = ?`, c.ID); err != nil {
-						return err
+					// The copy's index row and its delivery state go with it.
+					for _, q := range []string{`DELETE FROM items_fts WHERE rowid = ?`, `DELETE FROM deliveries WHERE copy_id = ?`} {
+						if _, err := tx.ExecContext(ctx, q, c.ID); err != nil {
+							return err
+						}
 					}
 					if _, err := tx.ExecContext(ctx, `DELETE FROM copies WHERE id = ?`, c.ID); err != nil {
 						return err
