@@ -238,7 +238,7 @@ func (s *Store) DeliveryProblems(ctx context.Context, limit int) ([]DeliveryProb
 	rows, err := s.r.QueryContext(ctx, `SELECT d.copy_id, m.address, fo.name, c.source, i.message_id, d.state, d.attempts, d.last_error, d.next_at
 		FROM deliveries d JOIN copies c ON c.id = d.copy_id JOIN folders fo ON fo.id = c.folder_id
 		JOIN mailboxes m ON m.id = fo.mailbox_id JOIN items i ON i.id = c.item_id
-		WHERE d.state IN ('retry', 'failed') ORDER BY d.updated_at LIMIT ?`, limit)
+		WHERE d.state IN ('retry', 'failed') ORDER BY d.updated_at, d.copy_id LIMIT ?`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("listing delivery problems: %w", err)
 	}

@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -70,7 +72,11 @@ func TestDeliveryStates(t *testing.T) {
 		t.Fatalf("due at the retry: %+v", d)
 	}
 	ps, err := st.DeliveryProblems(ctx, 0)
-	if err != nil || len(ps) != 2 || ps[0].LastError != "connection refused" || ps[1].State != "failed" {
+	byState := map[string]store.DeliveryProblem{}
+	for _, p := range ps {
+		byState[p.State] = p
+	}
+	if err != nil || len(ps) != 2 || byState["retry"].LastError != "connection refused" || byState["failed"].CopyID != c {
 		t.Fatalf("problems %+v %v", ps, err)
 	}
 	counts, _ := st.DeliveryCounts(ctx)
@@ -87,5 +93,40 @@ func TestDeliveryStates(t *testing.T) {
 	cl, _ = st.ClaimDelivery(ctx, c, "imap://t", now.Add(time.Second), time.Minute)
 	if !cl.OK || !cl.Uncertain {
 		t.Fatalf("claim after retry %+v", cl)
+	}
+}
+
+func TestDeliveryRowGoesWithTheCopy(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	st := open(t, dir)
+	st.PutUser(ctx, store.User{Email: "a@x.example", Name: "A"})
+	idx, _ := st.MailboxIndex(ctx)
+	batch := []store.NewItem{newItem("1")}
+	batch[0].Mailboxes = []int64{idx["a@x.example"]}
+	if _, err := st.Archive(ctx, batch, nil); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	due, _ := st.DueDeliveries(ctx, store.DeliveryFilter{}, now)
+	st.ClaimDelivery(ctx, due[0].CopyID, "imap://t", now, time.Minute)
+	st.DeliveryDone(ctx, due[0].CopyID, 1, "appended")
+	// Deleting the copy (as a purge does) is not blocked by its delivery
+	// record, and takes it along.
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "custos.db")+"?_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`DELETE FROM items_fts WHERE rowid = ?`, due[0].CopyID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`DELETE FROM copies WHERE id = ?`, due[0].CopyID); err != nil {
+		t.Fatalf("deleting a delivered copy: %v", err)
+	}
+	var n int
+	db.QueryRow(`SELECT COUNT(*) FROM deliveries`).Scan(&n)
+	if n != 0 {
+		t.Fatalf("%d delivery rows left", n)
 	}
 }

@@ -25,7 +25,7 @@ CREATE TABLE app_passwords (
 -- the lease in next_at runs out), retry (failed, next try at next_at),
 -- delivered, failed (gave up after the last try; 'custos deliver retry').
 CREATE TABLE deliveries (
-	copy_id      INTEGER PRIMARY KEY REFERENCES copies(id),
+	copy_id      INTEGER PRIMARY KEY,  -- copies.id; the row goes with the copy (trigger below)
 	state        TEXT NOT NULL,
 	attempts     INTEGER NOT NULL DEFAULT 0,
 	next_at      INTEGER NOT NULL DEFAULT 0,
@@ -36,3 +36,8 @@ CREATE TABLE deliveries (
 	updated_at   INTEGER NOT NULL
 );
 CREATE INDEX deliveries_state ON deliveries(state, next_at);
+-- A copy removed (retention, purge) takes its delivery record with it, so
+-- a later copy that reuses the id starts pending.
+CREATE TRIGGER deliveries_copy_removed AFTER DELETE ON copies BEGIN
+	DELETE FROM deliveries WHERE copy_id = OLD.id;
+END;
