@@ -6,9 +6,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/tls"
+	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -494,4 +496,65 @@ func sortUIDs(u []uint32) []uint32 {
 		}
 	}
 	return u
+}
+
+// TestExpungeAfterRemoval: a copy removed from the store (as retention
+// does) is reported with EXPUNGE, only where EXPUNGE is allowed (not after
+// FETCH or SEARCH), and the sequence numbers stay right.
+func TestExpungeAfterRemoval(t *testing.T) {
+	f := newFixture(t)
+	expunged := make(chan uint32, 10)
+	c := f.dial(t, alice, alicePW, &imapclient.Options{UnilateralDataHandler: &imapclient.UnilateralDataHandler{
+		Expunge: func(seq uint32) { expunged <- seq },
+	}})
+	sel, err := c.Select(waFolder, nil).Wait()
+	if err != nil || sel.NumMessages < 3 {
+		t.Fatalf("select: %+v %v", sel, err)
+	}
+	all, err := c.Fetch(imap.SeqSetNum(1, 2, 3), &imap.FetchOptions{UID: true}).Collect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(f.st.Dir(), "custos.db")+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	mb, _ := f.st.Mailbox(context.Background(), alice)
+	fo, _ := f.st.Folder(context.Background(), mb.ID, waFolder)
+	var copyID int64
+	if err := db.QueryRow(`SELECT id FROM copies WHERE folder_id = ? AND uid = ?`, fo.ID, all[1].UID).Scan(&copyID); err != nil {
+		t.Fatal(err)
+	}
+	db.Exec(`DELETE FROM items_fts WHERE rowid = ?`, copyID)
+	if _, err := db.Exec(`DELETE FROM copies WHERE id = ?`, copyID); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond) // past the poll interval
+	// FETCH may not announce it; the removed message is simply not sent.
+	msgs, err := c.Fetch(imap.SeqSetNum(2), &imap.FetchOptions{UID: true}).Collect()
+	if err != nil || len(msgs) != 0 {
+		t.Errorf("fetching the removed message: %v %v", msgs, err)
+	}
+	select {
+	case seq := <-expunged:
+		t.Fatalf("EXPUNGE %d after FETCH", seq)
+	default:
+	}
+	if err := c.Noop().Wait(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case seq := <-expunged:
+		if seq != 2 {
+			t.Errorf("EXPUNGE %d, want 2", seq)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no EXPUNGE after NOOP")
+	}
+	// Sequence number 2 is now the former third message.
+	msgs, err = c.Fetch(imap.SeqSetNum(2), &imap.FetchOptions{UID: true}).Collect()
+	if err != nil || len(msgs) != 1 || msgs[0].UID != all[2].UID {
+		t.Errorf("seq 2 after the EXPUNGE: %+v %v", msgs, err)
+	}
 }
