@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/custos-archive/custos/compliance/audit"
 	"golang.org/x/crypto/argon2"
 )
 
@@ -234,15 +235,38 @@ func (s *Store) RevokeAppPassword(ctx context.Context, email, name string) error
 }
 
 // Authenticate checks a user's email and secret — an app password or their
-// password — and returns the user. A wrong or unknown one is ErrAuth.
+// password — and returns the user. A wrong or unknown one is ErrAuth. Every
+// attempt, accepted or refused, is recorded in the audit log (action login).
 func (s *Store) Authenticate(ctx context.Context, email, secret string) (User, error) {
+	u, how, err := s.authenticate(ctx, email, secret)
+	who := strings.ToLower(strings.TrimSpace(email))
+	if len(who) > 200 {
+		who = who[:200]
+	}
+	e := audit.Entry{Actor: who, Action: audit.Login, Object: "user:" + who, Details: map[string]any{"with": how}}
+	switch {
+	case errors.Is(err, ErrAuth):
+		e.Outcome, e.Details = audit.Failure, map[string]any{"error": "wrong user name or password"}
+	case err != nil:
+		return u, err
+	}
+	if e.Actor == "" {
+		e.Actor, e.Object = "(empty user name)", "user:"
+	}
+	if _, aerr := s.Audit(ctx, e); aerr != nil && err == nil {
+		return User{}, fmt.Errorf("recording the login: %w", aerr)
+	}
+	return u, err
+}
+
+func (s *Store) authenticate(ctx context.Context, email, secret string) (User, string, error) {
 	u, err := s.userByEmail(ctx, email)
 	if errors.Is(err, ErrNotFound) {
 		checkPassword(dummyHash(), secret)
-		return User{}, ErrAuth
+		return User{}, "", ErrAuth
 	}
 	if err != nil {
-		return User{}, err
+		return User{}, "", err
 	}
 	var appID int64
 	err = s.r.QueryRowContext(ctx, `SELECT id FROM app_passwords WHERE user_id = ? AND sha256 = ?`, u.ID, appSecretHash(secret)).Scan(&appID)
@@ -253,21 +277,21 @@ func (s *Store) Authenticate(ctx context.Context, email, secret string) (User, e
 			_, err := tx.ExecContext(ctx, `UPDATE app_passwords SET last_used_at = ? WHERE id = ?`, s.now().Unix(), appID)
 			return err
 		})
-		return u, nil
+		return u, "app password", nil
 	case !errors.Is(err, sql.ErrNoRows):
-		return User{}, fmt.Errorf("checking credentials: %w", err)
+		return User{}, "", fmt.Errorf("checking credentials: %w", err)
 	}
 	var hash string
 	err = s.r.QueryRowContext(ctx, `SELECT hash FROM user_passwords WHERE user_id = ?`, u.ID).Scan(&hash)
 	if errors.Is(err, sql.ErrNoRows) {
 		checkPassword(dummyHash(), secret)
-		return User{}, ErrAuth
+		return User{}, "", ErrAuth
 	}
 	if err != nil {
-		return User{}, fmt.Errorf("checking credentials: %w", err)
+		return User{}, "", fmt.Errorf("checking credentials: %w", err)
 	}
 	if !checkPassword(hash, secret) {
-		return User{}, ErrAuth
+		return User{}, "", ErrAuth
 	}
-	return u, nil
+	return u, "password", nil
 }

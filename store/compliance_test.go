@@ -382,3 +382,29 @@ func TestRecoveryDays(t *testing.T) {
 		t.Fatalf("recovery period %d", d)
 	}
 }
+
+func TestLoginsAreAudited(t *testing.T) {
+	ctx := context.Background()
+	st, _, _ := compliant(t)
+	if err := st.SetPassword(ctx, "a@x.example", "correct horse battery staple"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Authenticate(ctx, "A@x.example", "correct horse battery staple"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Authenticate(ctx, "a@x.example", "wrong"); !errors.Is(err, store.ErrAuth) {
+		t.Fatalf("wrong password: %v", err)
+	}
+	if _, err := st.Authenticate(ctx, "nobody@x.example", "x"); !errors.Is(err, store.ErrAuth) {
+		t.Fatalf("unknown user: %v", err)
+	}
+	var got []string
+	st.AuditSearch(ctx, store.AuditFilter{Action: audit.Login}, func(r audit.Record) error {
+		got = append(got, r.Actor+" "+r.Outcome)
+		return nil
+	})
+	want := "a@x.example success,a@x.example failure,nobody@x.example failure"
+	if strings.Join(got, ",") != want {
+		t.Fatalf("login records %q, want %q", strings.Join(got, ","), want)
+	}
+}

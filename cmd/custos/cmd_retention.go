@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/custos-archive/custos/compliance"
@@ -256,13 +255,4 @@ func runPolicyRemove(ctx context.Context, g *globals, ref string) error {
 	}
 	fmt.Fprintf(g.stdout, "removed %s\n", p)
 	return nil
-}
-
-// policyNames is for messages.
-func policyNames(ps []retention.Policy) string {
-	var ns []string
-	for _, p := range ps {
-		ns = append(ns, p.Name)
-	}
-	return strings.Join(ns, ", ")
 }
