@@ -117,7 +117,11 @@ func (h Hold) Title() string {
 		t += " for case " + h.Case
 	}
 	if h.Days > 0 {
-		t += fmt.Sprintf(" (items for %d days from sent)", h.Days)
+		days := fmt.Sprintf("%d days", h.Days)
+		if h.Days == 1 {
+			days = "1 day"
+		}
+		t += " (items for " + days + " from sent)"
 	}
 	return t
 }

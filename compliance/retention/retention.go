@@ -179,13 +179,21 @@ func (p Policy) String() string {
 	var what string
 	switch p.Action {
 	case Retain:
-		what = fmt.Sprintf("retain %d days", p.Days)
+		what = "retain " + Days(p.Days)
 	case Delete:
-		what = fmt.Sprintf("delete after %d days", p.Days)
+		what = "delete after " + Days(p.Days)
 	default:
-		what = fmt.Sprintf("retain %d days, then delete", p.Days)
+		what = "retain " + Days(p.Days) + ", then delete"
 	}
 	return fmt.Sprintf("policy %d %q (%s, %s)", p.ID, p.Name, what, p.Scope)
+}
+
+// Days writes a number of days: "1 day", "30 days".
+func Days(n int) string {
+	if n == 1 {
+		return "1 day"
+	}
+	return fmt.Sprintf("%d days", n)
 }
 
 // Copy is what the rules need to know of an archived copy.
