@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/custos-archive/custos/compliance/audit"
 	"io"
 	"log/slog"
 	"net/http"
@@ -92,6 +93,8 @@ type Manager struct {
 	now    func() time.Time
 	policy RetryPolicy
 
+	actor string
+
 	mu      sync.Mutex
 	running map[int64]bool
 }
@@ -109,11 +112,16 @@ type Options struct {
 	HTTPClient *http.Client
 	Now        func() time.Time
 	Retry      RetryPolicy
+	// Actor is who acts, as the audit log records it (default "custos").
+	Actor string
 }
 
 // NewManager returns a manager.
 func NewManager(st *store.Store, p *archive.Pipeline, seal *Sealer, o Options) *Manager {
-	m := &Manager{st: st, p: p, seal: seal, log: o.Logger, hc: o.HTTPClient, now: o.Now, policy: o.Retry, running: map[int64]bool{}}
+	m := &Manager{st: st, p: p, seal: seal, log: o.Logger, hc: o.HTTPClient, now: o.Now, policy: o.Retry, running: map[int64]bool{}, actor: o.Actor}
+	if m.actor == "" {
+		m.actor = "custos"
+	}
 	if m.log == nil {
 		m.log = slog.New(slog.DiscardHandler)
 	}
@@ -152,8 +160,31 @@ func (m *Manager) save(ctx context.Context, c store.Connector, s Setup) (store.C
 	return c, err
 }
 
+// record writes an audit record of a change to a connector; err is the
+// change's outcome. The password is never in the details.
+func (m *Manager) record(ctx context.Context, name, what string, err error, details map[string]any) error {
+	e := audit.Entry{Actor: m.actor, Action: audit.ConnectorChange, Object: "connector:" + name, Details: details}
+	if details == nil {
+		e.Details = map[string]any{}
+	}
+	e.Details.(map[string]any)["change"] = what
+	if err != nil {
+		e.Outcome = audit.Failure
+		e.Details.(map[string]any)["error"] = err.Error()
+	}
+	if _, aerr := m.st.Audit(ctx, e); aerr != nil && err == nil {
+		return aerr
+	}
+	return err
+}
+
 // Draft starts a connector: a name, a type (a source) and the site's URL.
 func (m *Manager) Draft(ctx context.Context, name string, src item.Source, siteURL string) (store.Connector, error) {
+	c, err := m.draft(ctx, name, src, siteURL)
+	return c, m.record(ctx, name, "drafted", err, map[string]any{"type": string(src), "site": siteURL})
+}
+
+func (m *Manager) draft(ctx context.Context, name string, src item.Source, siteURL string) (store.Connector, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || strings.ContainsAny(name, "/\\ \t\n") {
 		return store.Connector{}, &StepError{"draft", "give a name without spaces or slashes"}
@@ -186,6 +217,10 @@ func (m *Manager) step(ctx context.Context, name, step string) (store.Connector,
 
 // AcceptTerms records that the terms of service were accepted.
 func (m *Manager) AcceptTerms(ctx context.Context, name string) error {
+	return m.record(ctx, name, "terms accepted", m.acceptTerms(ctx, name), nil)
+}
+
+func (m *Manager) acceptTerms(ctx context.Context, name string) error {
 	c, s, err := m.step(ctx, name, "terms")
 	if err != nil {
 		return err
@@ -199,6 +234,10 @@ func (m *Manager) AcceptTerms(ctx context.Context, name string) error {
 // Login checks the organisation's credentials with a real login to the
 // site, and stores them encrypted.
 func (m *Manager) Login(ctx context.Context, name, username, password string) error {
+	return m.record(ctx, name, "login checked", m.login(ctx, name, username, password), map[string]any{"username": username})
+}
+
+func (m *Manager) login(ctx context.Context, name, username, password string) error {
 	c, s, err := m.step(ctx, name, "login")
 	if err != nil {
 		return err
@@ -221,6 +260,10 @@ func (m *Manager) Login(ctx context.Context, name, username, password string) er
 // Mapping sets automatic user mapping on or off and, when csv is not nil,
 // the custom mapping CSV (validated whole; a bad file changes nothing).
 func (m *Manager) Mapping(ctx context.Context, name string, auto bool, csv io.Reader, file string) error {
+	return m.record(ctx, name, "mapping chosen", m.mapping(ctx, name, auto, csv, file), map[string]any{"auto": auto, "csv": file})
+}
+
+func (m *Manager) mapping(ctx context.Context, name string, auto bool, csv io.Reader, file string) error {
 	c, s, err := m.step(ctx, name, "mapping")
 	if err != nil {
 		return err
@@ -245,6 +288,11 @@ func (m *Manager) Mapping(ctx context.Context, name string, auto bool, csv io.Re
 // SetMappingCSV replaces the custom mapping of a connector that exists
 // already; the next run or a Replay files its quarantined items again.
 func (m *Manager) SetMappingCSV(ctx context.Context, name string, csv io.Reader, file string) (int, error) {
+	n, err := m.setMappingCSV(ctx, name, csv, file)
+	return n, m.record(ctx, name, "mapping replaced", err, map[string]any{"csv": file, "entries": n})
+}
+
+func (m *Manager) setMappingCSV(ctx context.Context, name string, csv io.Reader, file string) (int, error) {
 	c, err := m.st.Connector(ctx, name)
 	if err != nil {
 		return 0, err
@@ -261,6 +309,10 @@ func (m *Manager) SetMappingCSV(ctx context.Context, name string, csv io.Reader,
 
 // Consent records the admin's consent: who gave it, and when.
 func (m *Manager) Consent(ctx context.Context, name, by string) error {
+	return m.record(ctx, name, "consent given", m.consent(ctx, name, by), map[string]any{"by": by})
+}
+
+func (m *Manager) consent(ctx context.Context, name, by string) error {
 	c, s, err := m.step(ctx, name, "consent")
 	if err != nil {
 		return err
@@ -276,6 +328,11 @@ func (m *Manager) Consent(ctx context.Context, name, by string) error {
 
 // Review records that the settings were reviewed and returns them.
 func (m *Manager) Review(ctx context.Context, name string) (store.Connector, Setup, error) {
+	c, st, err := m.review(ctx, name)
+	return c, st, m.record(ctx, name, "reviewed", err, nil)
+}
+
+func (m *Manager) review(ctx context.Context, name string) (store.Connector, Setup, error) {
 	c, s, err := m.step(ctx, name, "review")
 	if err != nil {
 		return c, s, err
@@ -299,6 +356,10 @@ func ParseSchedule(s string) (cron.Schedule, error) {
 // Create finishes the steps: the connector becomes active on its schedule
 // (default @daily) and its first run is due at once.
 func (m *Manager) Create(ctx context.Context, name, schedule string) error {
+	return m.record(ctx, name, "created", m.create(ctx, name, schedule), map[string]any{"schedule": schedule})
+}
+
+func (m *Manager) create(ctx context.Context, name, schedule string) error {
 	c, s, err := m.step(ctx, name, "create")
 	if err != nil {
 		return err
@@ -318,6 +379,10 @@ func (m *Manager) Create(ctx context.Context, name, schedule string) error {
 
 // SetState pauses (StatePaused) or resumes (StateActive) a created connector.
 func (m *Manager) SetState(ctx context.Context, name, state string) error {
+	return m.record(ctx, name, "state set", m.setState(ctx, name, state), map[string]any{"state": state})
+}
+
+func (m *Manager) setState(ctx context.Context, name, state string) error {
 	c, err := m.st.Connector(ctx, name)
 	if err != nil {
 		return err
@@ -335,6 +400,10 @@ func (m *Manager) SetState(ctx context.Context, name, state string) error {
 
 // Remove deletes a connector definition (what it archived stays).
 func (m *Manager) Remove(ctx context.Context, name string) error {
+	return m.record(ctx, name, "removed", m.remove(ctx, name), nil)
+}
+
+func (m *Manager) remove(ctx context.Context, name string) error {
 	c, err := m.st.Connector(ctx, name)
 	if err != nil {
 		return err
@@ -355,6 +424,10 @@ func (m *Manager) Replay(ctx context.Context, name string) (*archive.ReplayRepor
 // UpdateLogin replaces a created connector's credentials, checking them
 // with a real login first, and clears an error state.
 func (m *Manager) UpdateLogin(ctx context.Context, name, username, password string) error {
+	return m.record(ctx, name, "login replaced", m.updateLogin(ctx, name, username, password), map[string]any{"username": username})
+}
+
+func (m *Manager) updateLogin(ctx context.Context, name, username, password string) error {
 	c, err := m.st.Connector(ctx, name)
 	if err != nil {
 		return err

@@ -16,6 +16,7 @@ import (
 	"github.com/custos-archive/custos/archive"
 	"github.com/custos-archive/custos/capture"
 	"github.com/custos-archive/custos/capture/spool"
+	"github.com/custos-archive/custos/compliance/audit"
 	"github.com/custos-archive/custos/connector"
 	"github.com/custos-archive/custos/connector/siteclient"
 	"github.com/custos-archive/custos/item"
@@ -257,5 +258,38 @@ func TestSiteDownAndWrongPassword(t *testing.T) {
 	}
 	if e.folderCount("alice@corp.example") != 700 {
 		t.Fatal("a failed run filed something")
+	}
+}
+
+func TestAuditRecords(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.create("en")
+	e.capture(0, 10, false)
+	if _, err := e.m.Run(ctx, "en", "manual"); err != nil {
+		t.Fatal(err)
+	}
+	e.m.Login(ctx, "en", "acme", "wrong") // out of order: a failure record
+	var changes, runs, failures int
+	err := e.st.AuditSearch(ctx, store.AuditFilter{Action: "connector"}, func(r audit.Record) error {
+		switch r.Action {
+		case audit.ConnectorChange:
+			changes++
+		case audit.ConnectorRun:
+			runs++
+		}
+		if r.Outcome == audit.Failure {
+			failures++
+		}
+		if strings.Contains(string(r.Details), sitePassword) {
+			t.Errorf("the password is in the audit log: %s", r.Details)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if changes != 8 || runs != 1 || failures != 1 {
+		t.Fatalf("audit: %d changes, %d runs, %d failures; want 8, 1, 1", changes, runs, failures)
 	}
 }

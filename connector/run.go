@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/custos-archive/custos/compliance/audit"
 	"strings"
 	"time"
 
@@ -90,6 +91,16 @@ func (m *Manager) Run(ctx context.Context, name, trigger string) (store.Run, err
 	runs, err := m.st.Runs(fctx, c.ID, 1)
 	if err != nil || len(runs) == 0 {
 		return store.Run{}, err
+	}
+	r := runs[0]
+	e := audit.Entry{Actor: m.actor, Action: audit.ConnectorRun, Object: "connector:" + c.Name, Details: map[string]any{
+		"run": r.ID, "trigger": trigger, "status": r.Status, "fetched": r.Fetched, "imported": r.Imported, "duplicates": r.Duplicates,
+		"copies": r.Copies, "unmapped": r.Unmapped, "failed": r.Failed, "error": errText}}
+	if status != "succeeded" {
+		e.Outcome = audit.Failure
+	}
+	if _, err := m.st.Audit(fctx, e); err != nil {
+		return r, err
 	}
 	if runErr != nil {
 		return runs[0], runErr

@@ -39,7 +39,7 @@ func (g *globals) openConnectors(ctx context.Context) (*store.Store, *connector.
 		st.Close()
 		return nil, nil, err
 	}
-	return st, connector.NewManager(st, p, seal, connector.Options{Logger: g.log}), nil
+	return st, connector.NewManager(st, p, seal, connector.Options{Logger: g.log, Actor: g.actor}), nil
 }
 
 func readPassword(in io.Reader, stdin bool, env string) (string, error) {
