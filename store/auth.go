@@ -4,9 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"crypto/subtle"
 	"database/sql"
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -15,7 +13,7 @@ import (
 	"time"
 
 	"github.com/custos-archive/custos/compliance/audit"
-	"golang.org/x/crypto/argon2"
+	"github.com/custos-archive/custos/password"
 )
 
 // ErrAuth is returned by Authenticate for an unknown user or a wrong
@@ -25,44 +23,11 @@ var ErrAuth = errors.New("wrong user name or password")
 // MinPasswordLen is the shortest password SetPassword accepts.
 const MinPasswordLen = 12
 
-// argon2id parameters (RFC 9106's second recommended option, memory-light).
-const (
-	argonTime    = 3
-	argonMemory  = 64 * 1024
-	argonThreads = 2
-	argonKeyLen  = 32
+// hashPassword and checkPassword are argon2id (see package password).
+var (
+	hashPassword  = password.Hash
+	checkPassword = password.Check
 )
-
-// hashPassword returns an argon2id hash of password in the PHC string format.
-func hashPassword(password string) (string, error) {
-	salt := make([]byte, 16)
-	if _, err := rand.Read(salt); err != nil {
-		return "", err
-	}
-	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
-		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
-}
-
-// checkPassword reports whether password matches an argon2id PHC hash.
-func checkPassword(hash, password string) bool {
-	parts := strings.Split(hash, "$")
-	if len(parts) != 6 || parts[1] != "argon2id" {
-		return false
-	}
-	var m, t uint32
-	var p uint8
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil {
-		return false
-	}
-	salt, err1 := base64.RawStdEncoding.DecodeString(parts[4])
-	key, err2 := base64.RawStdEncoding.DecodeString(parts[5])
-	if err1 != nil || err2 != nil || m > 1<<20 || t > 16 || p == 0 {
-		return false
-	}
-	got := argon2.IDKey([]byte(password), salt, t, m, p, uint32(len(key)))
-	return subtle.ConstantTimeCompare(got, key) == 1
-}
 
 // dummyHash is checked against when the user does not exist, so that an
 // unknown user takes as long to refuse as a wrong password.

@@ -34,8 +34,8 @@ import (
 	"time"
 
 	"github.com/custos-archive/custos/item"
+	"github.com/custos-archive/custos/password"
 	"github.com/custos-archive/custos/store/blob"
-	"golang.org/x/crypto/argon2"
 	_ "modernc.org/sqlite" // the SQLite driver
 )
 
@@ -160,44 +160,11 @@ func (s *Spool) write(ctx context.Context, fn func(*sql.Tx) error) error {
 	return tx.Commit()
 }
 
-// argon2id parameters (RFC 9106's second recommended option, memory-light).
-const (
-	argonTime    = 3
-	argonMemory  = 64 * 1024
-	argonThreads = 2
-	argonKeyLen  = 32
-)
+// HashPassword returns an argon2id hash of password (see package password).
+func HashPassword(pw string) (string, error) { return password.Hash(pw) }
 
-// HashPassword returns an argon2id hash of password in the PHC string format.
-func HashPassword(password string) (string, error) {
-	salt := make([]byte, 16)
-	if _, err := rand.Read(salt); err != nil {
-		return "", err
-	}
-	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
-		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
-}
-
-// CheckPassword reports whether password matches an argon2id PHC hash.
-func CheckPassword(hash, password string) bool {
-	parts := strings.Split(hash, "$")
-	if len(parts) != 6 || parts[1] != "argon2id" {
-		return false
-	}
-	var m, t uint32
-	var p uint8
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil {
-		return false
-	}
-	salt, err1 := base64.RawStdEncoding.DecodeString(parts[4])
-	key, err2 := base64.RawStdEncoding.DecodeString(parts[5])
-	if err1 != nil || err2 != nil {
-		return false
-	}
-	got := argon2.IDKey([]byte(password), salt, t, m, p, uint32(len(key)))
-	return subtle.ConstantTimeCompare(got, key) == 1
-}
+// CheckPassword reports whether pw matches an argon2id hash.
+func CheckPassword(hash, pw string) bool { return password.Check(hash, pw) }
 
 // SetOrg sets the organisation account's username and password.
 func (s *Spool) SetOrg(ctx context.Context, username, password string) error {
