@@ -76,10 +76,17 @@ type Query struct {
 func (m *Manifest) KQL() []Query {
 	q := m.Queries
 	before, _ := time.Parse("2006-01-02", q.FromDate.Before)
+	body := func(ws []string) string {
+		for i, w := range ws {
+			ws[i] = "body:" + w
+		}
+		return strings.Join(ws, " AND ")
+	}
+	// The manifest counts messages whose text holds the words: body:.
 	return []Query{
-		{"common", strings.Join(q.Common.Words, " AND "), q.Common.ExpectAll},
-		{"rare", strings.Join(q.Rare.Words, " AND "), q.Rare.ExpectAll},
-		{"and2", strings.Join(q.And2.Words, " AND "), q.And2.ExpectAll},
+		{"common", body(q.Common.Words), q.Common.ExpectAll},
+		{"rare", body(q.Rare.Words), q.Rare.ExpectAll},
+		{"and2", body(q.And2.Words), q.And2.ExpectAll},
 		{"from_date", fmt.Sprintf(`from:"%s" AND sent:%s..%s`, q.FromDate.From, q.FromDate.Since, before.AddDate(0, 0, -1).Format("2006-01-02")),
 			q.FromDate.ExpectAll},
 	}

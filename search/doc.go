@@ -34,8 +34,10 @@ func Document(it *item.Item, attText string) store.Doc {
 		rs = append(rs, participantText(it.Source, p))
 	}
 	d.Recipients = strings.Join(rs, " ")
-	d.Subject = IndexText(convert.Subject(it))
-	body := []string{it.Text, it.Conversation.Name}
+	// The conversation's name is a property of the thread, not message
+	// text: it goes with the subject.
+	d.Subject = IndexText(convert.Subject(it) + "\n" + it.Conversation.Name)
+	body := []string{it.Text}
 	if it.Original != nil {
 		body = append(body, it.Original.Text)
 	}
