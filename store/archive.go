@@ -97,7 +97,7 @@ func (s *Store) Archive(ctx context.Context, batch []NewItem, cp *Checkpoint) ([
 			var id int64
 			err = insItem.QueryRowContext(ctx, string(it.Source), it.SourceID, string(it.Kind), it.Conversation.ID,
 				it.Time.UnixMilli(), convert.MessageID(it.Source, it.SourceID), n.Size, n.SHA256,
-				n.Message.Skeleton, formatHoles(n.Message.Holes), meta, now.UnixMilli(), len(n.Message.Holes) > 0).Scan(&id)
+				packSkeleton(n.Message.Skeleton), formatHoles(n.Message.Holes), packSkeleton(meta), now.UnixMilli(), len(n.Message.Holes) > 0).Scan(&id)
 			if errors.Is(err, sql.ErrNoRows) {
 				out[i].Duplicate = true
 				continue
@@ -369,9 +369,16 @@ func scanItem(r scanner, uid *uint32, si *StoredItem) error {
 	if err != nil {
 		return fmt.Errorf("item %d: %w", si.ID, err)
 	}
+	if skel, err = unpackSkeleton(skel); err != nil {
+		return fmt.Errorf("item %d: %w", si.ID, err)
+	}
 	si.Message = &convert.Message{Skeleton: skel, Holes: hs}
+	js, err := unpackSkeleton([]byte(meta))
+	if err != nil {
+		return fmt.Errorf("item %d: %w", si.ID, err)
+	}
 	si.Item = new(item.Item)
-	if err := json.Unmarshal([]byte(meta), si.Item); err != nil {
+	if err := json.Unmarshal(js, si.Item); err != nil {
 		return fmt.Errorf("item %d: %w", si.ID, err)
 	}
 	si.ArchivedAt = time.UnixMilli(archived).UTC()

@@ -1,0 +1,27 @@
+package store
+
+import (
+	"bytes"
+	"testing"
+)
+
+func TestSkeletonPacking(t *testing.T) {
+	for _, skel := range [][]byte{
+		[]byte("From: a@b.example\r\nSubject: x\r\n\r\n" + string(bytes.Repeat([]byte("quoted-printable text =\r\n"), 40))),
+		[]byte("x"),
+		{},
+	} {
+		stored := packSkeleton(skel)
+		if len(stored) > len(skel) {
+			t.Errorf("packing made %d bytes into %d", len(skel), len(stored))
+		}
+		got, err := unpackSkeleton(stored)
+		if err != nil || !bytes.Equal(got, skel) {
+			t.Errorf("round trip of %d bytes: %v", len(skel), err)
+		}
+	}
+	big := bytes.Repeat([]byte("Content-Type: text/plain; charset=utf-8\r\n"), 100)
+	if n := len(packSkeleton(big)); n*4 > len(big) {
+		t.Errorf("a repetitive skeleton of %d bytes packed to %d", len(big), n)
+	}
+}
