@@ -505,6 +505,9 @@ func (p *Pipeline) prepare(ctx context.Context, it *item.Item, dir string, mp *m
 	}
 	n := store.NewItem{Item: it, Message: msg, SHA256: hex.EncodeToString(h.Sum(nil)), Size: size,
 		Doc: search.Document(it, attText)}
+	if err := n.Pack(); err != nil {
+		return store.NewItem{}, err
+	}
 	n.Mailboxes, n.Quarantine = mp.resolve(it)
 	return n, nil
 }

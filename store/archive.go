@@ -32,6 +32,22 @@ type NewItem struct {
 	Quarantine *Quarantine
 	// Doc is the text the item is indexed under (package search makes it).
 	Doc Doc
+
+	packed *packed
+}
+
+type packed struct{ skeleton, item []byte }
+
+// Pack prepares the item's stored form (its JSON and the message skeleton,
+// deflated). Archive does it when the caller has not; callers that prepare
+// items on several cores call Pack there, so the single writer does not.
+func (n *NewItem) Pack() error {
+	meta, err := json.Marshal(n.Item)
+	if err != nil {
+		return fmt.Errorf("item %q: %w", n.Item.SourceID, err)
+	}
+	n.packed = &packed{skeleton: packSkeleton(n.Message.Skeleton), item: packSkeleton(meta)}
+	return nil
 }
 
 // Doc is the token streams an item is indexed under, one per index column.
@@ -88,16 +104,18 @@ func (s *Store) Archive(ctx context.Context, batch []NewItem, cp *Checkpoint) ([
 		if err != nil {
 			return err
 		}
-		for i, n := range batch {
+		for i := range batch {
+			n := &batch[i]
 			it := n.Item
-			meta, err := json.Marshal(it)
-			if err != nil {
-				return fmt.Errorf("item %q: %w", it.SourceID, err)
+			if n.packed == nil {
+				if err := n.Pack(); err != nil {
+					return err
+				}
 			}
 			var id int64
 			err = insItem.QueryRowContext(ctx, string(it.Source), it.SourceID, string(it.Kind), it.Conversation.ID,
 				it.Time.UnixMilli(), convert.MessageID(it.Source, it.SourceID), n.Size, n.SHA256,
-				packSkeleton(n.Message.Skeleton), formatHoles(n.Message.Holes), packSkeleton(meta), now.UnixMilli(), len(n.Message.Holes) > 0).Scan(&id)
+				n.packed.skeleton, formatHoles(n.Message.Holes), n.packed.item, now.UnixMilli(), len(n.Message.Holes) > 0).Scan(&id)
 			if errors.Is(err, sql.ErrNoRows) {
 				out[i].Duplicate = true
 				continue

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime/pprof"
 
 	"github.com/custos-archive/custos/bench"
 	"github.com/spf13/cobra"
@@ -20,7 +21,7 @@ new data folder (--data, which must be empty) through the real pipeline —
 conversion, mapping, blobs, metadata and full-text index, durable per batch —
 then check that the archive holds every message once and that the manifest's
 queries return exactly the expected hit counts, and print the figures.
-Exit status 1 when a check fails.`,
+Exit status 1 when a check fails. CUSTOS_CPUPROFILE=FILE writes a CPU profile.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runBenchIngest(cmd.Context(), g, args[0])
@@ -30,6 +31,14 @@ Exit status 1 when a check fails.`,
 }
 
 func runBenchIngest(ctx context.Context, g *globals, dir string) error {
+	if p := os.Getenv("CUSTOS_CPUPROFILE"); p != "" {
+		f, err := os.Create(p)
+		if err != nil {
+			return err
+		}
+		pprof.StartCPUProfile(f)
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
 	var last int
 	res, err := bench.Ingest(ctx, dir, g.data, func(n int) {
 		if g.interactive() && n-last >= 10000 {
