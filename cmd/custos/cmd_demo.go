@@ -118,8 +118,13 @@ func runDemo(ctx context.Context, g *globals) error {
 	if err := runMailboxExport(ctx, g, demo.Employees[0].Email, item.WhatsApp.Folder(), mbox); err != nil {
 		return err
 	}
+	q := "kind:deleted OR kind:recalled"
+	step("custos search '" + q + "' --limit 5")
+	if err := runSearch(ctx, g, searchOptions{limit: 5, page: 1}, q); err != nil {
+		return err
+	}
 	if !g.json {
-		fmt.Fprintf(g.stdout, "\nThe demo archive is in %s. Try:\n  custos --data %s mailbox list bob@demo.example\n  custos --data %s serve\n", g.data, g.data, g.data)
+		fmt.Fprintf(g.stdout, "\nThe demo archive is in %s. Try:\n  custos --data %s mailbox list bob@demo.example\n  custos --data %s search 'from:alice price'\n  custos --data %s serve\n", g.data, g.data, g.data, g.data)
 	}
 	return nil
 }
