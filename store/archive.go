@@ -151,6 +151,9 @@ func (s *Store) Archive(ctx context.Context, batch []NewItem, cp *Checkpoint) ([
 			}
 			out[i].Copies = c
 		}
+		if err := f.index(); err != nil {
+			return err
+		}
 		if cp != nil {
 			return applyCheckpoint(ctx, tx, cp, batch, out, now)
 		}
@@ -194,6 +197,7 @@ type filer struct {
 	tx      *sql.Tx
 	now     time.Time
 	folders map[string]int64
+	docs    []pendingDoc
 	ins     *sql.Stmt
 	doc     *sql.Stmt
 	seq     *sql.Stmt
@@ -211,6 +215,30 @@ func newFiler(ctx context.Context, tx *sql.Tx, now time.Time) *filer {
 		f.seq, f.err = tx.PrepareContext(ctx, `SELECT MAX(id) FROM copies WHERE id BETWEEN ? AND ?`)
 	}
 	return f
+}
+
+type pendingDoc struct {
+	id  int64
+	doc Doc
+}
+
+// index writes the full-text rows of the copies filed, all at once at the
+// end of the transaction: FTS5 keeps them in memory until a statement
+// savepoint makes it flush, and every INSERT ... ON CONFLICT of an item
+// opens one. Interleaved, each item became its own index segment, merged
+// again and again (most of the write transaction's time); together, the
+// batch is one segment.
+func (f *filer) index() error {
+	if f.err != nil {
+		return f.err
+	}
+	for _, d := range f.docs {
+		if _, err := f.doc.ExecContext(f.ctx, d.id, d.doc.Sender, d.doc.Recipients, d.doc.Subject, d.doc.Body, d.doc.AttNames, d.doc.AttText); err != nil {
+			return fmt.Errorf("indexing: %w", err)
+		}
+	}
+	f.docs = f.docs[:0]
+	return nil
 }
 
 func (f *filer) close() {
@@ -274,9 +302,7 @@ func (f *filer) file(it copyFacts, mailboxes []int64, folder string, doc Doc) (i
 			if _, err := f.tx.ExecContext(f.ctx, `UPDATE folders SET uid_next = uid_next + 1 WHERE id = ?`, fid); err != nil {
 				return n, err
 			}
-			if _, err := f.doc.ExecContext(f.ctx, id, doc.Sender, doc.Recipients, doc.Subject, doc.Body, doc.AttNames, doc.AttText); err != nil {
-				return n, fmt.Errorf("indexing: %w", err)
-			}
+			f.docs = append(f.docs, pendingDoc{id, doc})
 			n++
 		}
 	}

@@ -169,7 +169,7 @@ func (s *Store) ReleaseQuarantined(ctx context.Context, rs []Release) (items, co
 			items++
 			copies += c
 		}
-		return nil
+		return f.index()
 	})
 	if err != nil {
 		return 0, 0, fmt.Errorf("releasing quarantined items: %w", err)
