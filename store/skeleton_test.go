@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"compress/flate"
 	"testing"
 )
 
@@ -23,5 +24,20 @@ func TestSkeletonPacking(t *testing.T) {
 	big := bytes.Repeat([]byte("Content-Type: text/plain; charset=utf-8\r\n"), 100)
 	if n := len(packSkeleton(big)); n*4 > len(big) {
 		t.Errorf("a repetitive skeleton of %d bytes packed to %d", len(big), n)
+	}
+}
+
+// TestSkeletonFlateStillRead keeps the first stored form (deflate with the
+// dictionary) readable.
+func TestSkeletonFlateStillRead(t *testing.T) {
+	skel := []byte("Content-Type: multipart/alternative; boundary=x\r\n\r\n--x\r\nhello\r\n--x--\r\n")
+	var b bytes.Buffer
+	b.Write(flateMagic)
+	w, _ := flate.NewWriterDict(&b, 2, packDict)
+	w.Write(skel)
+	w.Close()
+	got, err := unpackSkeleton(b.Bytes())
+	if err != nil || !bytes.Equal(got, skel) {
+		t.Fatalf("%q %v", got, err)
 	}
 }
