@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/custos-archive/custos/connector/convert"
 	"github.com/custos-archive/custos/item"
@@ -90,6 +91,31 @@ func PhoneTokens(e164 string) []string {
 	if e164 == "" {
 		return nil
 	}
+	phoneCache.Lock()
+	toks, ok := phoneCache.m[e164]
+	phoneCache.Unlock()
+	if ok {
+		return toks
+	}
+	toks = phoneTokens(e164)
+	phoneCache.Lock()
+	if len(phoneCache.m) >= 100_000 {
+		phoneCache.m = map[string][]string{}
+	}
+	phoneCache.m[e164] = toks
+	phoneCache.Unlock()
+	return toks
+}
+
+// phoneCache remembers PhoneTokens: parsing a number with libphonenumber
+// costs tens of microseconds, and the same numbers come back in every
+// message of a conversation.
+var phoneCache = struct {
+	sync.Mutex
+	m map[string][]string
+}{m: map[string][]string{}}
+
+func phoneTokens(e164 string) []string {
 	digits := strings.TrimPrefix(e164, "+")
 	out := []string{digits}
 	if n, err := phonenumbers.Parse(e164, ""); err == nil {
