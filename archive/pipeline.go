@@ -244,6 +244,19 @@ func (mp *mapper) resolve(it *item.Item) ([]int64, *store.Quarantine) {
 // on; the returned error is for what stops the whole import (the store
 // failing, the context ending).
 func (p *Pipeline) Import(ctx context.Context, r io.Reader, file, dir string, src item.Source, m Mapping) (*Report, error) {
+	ir := item.NewReader(r, file)
+	ir.Default = src
+	return p.ImportFrom(ctx, ir.Next, file, dir, m)
+}
+
+// Next yields the next item and its line (or position) in the input, io.EOF
+// at the end, or an *item.LineError for an input item that is bad (the
+// import goes on after it).
+type Next func() (*item.Item, int, error)
+
+// ImportFrom archives the items next yields, as Import does; file names the
+// input in errors. Items from next must be validated.
+func (p *Pipeline) ImportFrom(ctx context.Context, next Next, file, dir string, m Mapping) (*Report, error) {
 	mp, err := p.newMapper(ctx, m)
 	if err != nil {
 		return nil, err
@@ -252,8 +265,7 @@ func (p *Pipeline) Import(ctx context.Context, r io.Reader, file, dir string, sr
 	defer cancel()
 	rep := &Report{}    // the reader's and preparers' counts
 	commit := &Report{} // the committer's counts
-	ir := item.NewReader(r, file)
-	ir.Default = src
+	lastLine := 0
 
 	// Batches are prepared (attachments stored, converted, hashed, indexed,
 	// mapped) by a worker per core, and committed by one goroutine, so the
@@ -335,7 +347,7 @@ func (p *Pipeline) Import(ctx context.Context, r io.Reader, file, dir string, sr
 		}
 		close(next)
 		wg.Wait()
-		b := prepared{read: ir.Line()}
+		b := prepared{read: lastLine}
 		for i, t := range todo {
 			if errs[i] != nil {
 				if ctx.Err() != nil {
@@ -363,7 +375,8 @@ func (p *Pipeline) Import(ctx context.Context, r io.Reader, file, dir string, sr
 		if err := ctx.Err(); err != nil {
 			return finish(err)
 		}
-		it, line, err := ir.Next()
+		it, line, err := next()
+		lastLine = line
 		if err == io.EOF {
 			break
 		}

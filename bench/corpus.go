@@ -130,6 +130,39 @@ type record struct {
 	} `json:"attachment"`
 }
 
+// Reader reads corpus.jsonl one message at a time, as items.
+type Reader struct {
+	sc   *bufio.Scanner
+	line int
+}
+
+// NewReader returns a Reader over corpus.jsonl.
+func NewReader(r io.Reader) *Reader {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	return &Reader{sc: sc}
+}
+
+// Next returns the next message as a validated item and its line, or io.EOF.
+func (r *Reader) Next() (*item.Item, int, error) {
+	if !r.sc.Scan() {
+		if err := r.sc.Err(); err != nil {
+			return nil, r.line, err
+		}
+		return nil, r.line, io.EOF
+	}
+	r.line++
+	var rec record
+	if err := json.Unmarshal(r.sc.Bytes(), &rec); err != nil {
+		return nil, r.line, fmt.Errorf("corpus.jsonl:%d: %w", r.line, err)
+	}
+	it, err := rec.item()
+	if err != nil {
+		return nil, r.line, fmt.Errorf("corpus.jsonl:%d: %w", r.line, err)
+	}
+	return it, r.line, nil
+}
+
 // Items reads corpus.jsonl and calls fn with each message as an item.
 func Items(r io.Reader, fn func(*item.Item) error) error {
 	sc := bufio.NewScanner(r)

@@ -1,10 +1,8 @@
 package bench
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -14,7 +12,6 @@ import (
 
 	"github.com/custos-archive/custos/archive"
 	"github.com/custos-archive/custos/connector/usermap"
-	"github.com/custos-archive/custos/item"
 	"github.com/custos-archive/custos/search"
 	"github.com/custos-archive/custos/store"
 )
@@ -82,18 +79,8 @@ func Ingest(ctx context.Context, dir, data string, progress func(n int)) (*Resul
 		return nil, err
 	}
 	defer f.Close()
-	pr, pw := io.Pipe()
-	go func() {
-		bw := bufio.NewWriterSize(pw, 1<<20)
-		w := item.NewWriter(bw)
-		err := Items(f, w.Write)
-		if err == nil {
-			err = bw.Flush()
-		}
-		pw.CloseWithError(err)
-	}()
 	start := time.Now()
-	rep, err := p.Import(ctx, pr, "corpus", dir, item.WhatsApp, archive.Mapping{Auto: true})
+	rep, err := p.ImportFrom(ctx, NewReader(f).Next, "corpus.jsonl", dir, archive.Mapping{Auto: true})
 	el := time.Since(start)
 	if err != nil {
 		return nil, err
