@@ -2,6 +2,7 @@ package twilio
 
 import (
 	"errors"
+	"github.com/custos-archive/custos/internal/sharedtest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -11,31 +12,8 @@ import (
 	"github.com/custos-archive/custos/item"
 )
 
-// sharedDir returns the folder of shared Twilio samples, which lives
-// beside the repository (../shared/testdata from the repository's root),
-// or skips the test when it is not there.
-func sharedDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("no go.mod above the package: cannot find the repository root")
-		}
-		dir = parent
-	}
-	shared := filepath.Join(dir, "..", "shared", "testdata", "twilio-webhook")
-	if _, err := os.Stat(shared); err != nil {
-		t.Skipf("shared Twilio samples not found at %s (they live beside the repository, in ../shared/testdata/twilio-webhook): %v", shared, err)
-	}
-	return shared
-}
+// sharedDir returns the shared samples of this format, or skips the test.
+func sharedDir(t *testing.T) string { return sharedtest.Dir(t, "twilio-webhook") }
 
 // parseAny parses a webhook with the parser its parameters call for: a
 // recording (RecordingSid), a call (CallSid) or a message.

@@ -1,6 +1,7 @@
 package waexport
 
 import (
+	"github.com/custos-archive/custos/internal/sharedtest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -12,26 +13,8 @@ import (
 	"github.com/custos-archive/custos/item"
 )
 
-// sharedDir finds shared/testdata/whatsapp-export beside the repository:
-// ../shared/testdata relative to the module root.
-func sharedDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the package directory")
-		}
-		dir = parent
-	}
-	return filepath.Join(dir, "..", "shared", "testdata", "whatsapp-export")
-}
+// sharedDir returns the shared samples of this format, or skips the test.
+func sharedDir(t *testing.T) string { return sharedtest.Dir(t, "whatsapp-export") }
 
 // sharedSample is what each public sample file holds, read from the file by
 // hand: the number of items, the first and last sender, one timestamp, one
@@ -83,9 +66,6 @@ var sharedSamples = []sharedSample{
 // accounted for.
 func TestSharedSamples(t *testing.T) {
 	dir := sharedDir(t)
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("shared testdata not found at %s; skipping acceptance test", dir)
-	}
 	files, err := filepath.Glob(filepath.Join(dir, "*.txt"))
 	if err != nil {
 		t.Fatal(err)

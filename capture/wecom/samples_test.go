@@ -1,6 +1,7 @@
 package wecom
 
 import (
+	"github.com/custos-archive/custos/internal/sharedtest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,31 +11,8 @@ import (
 	"github.com/custos-archive/custos/item"
 )
 
-// sharedDir returns the folder of shared WeCom samples, which lives beside
-// the repository (../shared/testdata from the repository's root), or skips
-// the test when it is not there.
-func sharedDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("no go.mod above the package: cannot find the repository root")
-		}
-		dir = parent
-	}
-	shared := filepath.Join(dir, "..", "shared", "testdata", "wecom-archive")
-	if _, err := os.Stat(shared); err != nil {
-		t.Skipf("shared samples not found at %s (they live beside the repository, in ../shared/testdata): %v", shared, err)
-	}
-	return shared
-}
+// sharedDir returns the shared samples of this format, or skips the test.
+func sharedDir(t *testing.T) string { return sharedtest.Dir(t, "wecom-archive") }
 
 // TestSharedSamples reads every data file of the shared WeCom samples with
 // ParseLines (each holds one record, without a final newline, as WxJava's

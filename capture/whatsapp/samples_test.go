@@ -3,7 +3,7 @@ package whatsapp
 import (
 	"encoding/json"
 	"errors"
-	"os"
+	"github.com/custos-archive/custos/internal/sharedtest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,31 +12,8 @@ import (
 	"github.com/custos-archive/custos/item"
 )
 
-// sharedDir returns the folder of shared WhatsApp Cloud API webhook
-// samples, which lives beside the repository (../shared/testdata from the
-// repository's root), or skips the test when it is not there.
-func sharedDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("no go.mod above the package: cannot find the repository root")
-		}
-		dir = parent
-	}
-	shared := filepath.Join(dir, "..", "shared", "testdata", "whatsapp-cloud-webhook")
-	if _, err := os.Stat(shared); err != nil {
-		t.Skipf("shared WhatsApp webhook samples not found at %s (they live beside the repository, in ../shared/testdata): %v", shared, err)
-	}
-	return shared
-}
+// sharedDir returns the shared samples of this format, or skips the test.
+func sharedDir(t testing.TB) string { return sharedtest.Dir(t, "whatsapp-cloud-webhook") }
 
 // census counts, in a webhook body decoded without this package, the
 // communications (messages, message echoes, calls), the statuses and the
