@@ -358,7 +358,7 @@ type Copy struct {
 // Copies calls fn for each copy in the folder, in UID order. Deleted copies
 // (in the recoverable stage) are not listed.
 func (s *Store) Copies(ctx context.Context, folderID int64, fn func(Copy) error) error {
-	rows, err := s.r.QueryContext(ctx, `SELECT c.id, c.uid, i.id, i.message_id, i.size, i.sha256, i.skeleton, i.holes, i.item, i.archived_at
+	rows, err := s.r.QueryContext(ctx, `SELECT c.id, c.uid, `+itemColumns+`
 		FROM copies c JOIN items i ON i.id = c.item_id WHERE c.folder_id = ? AND c.deleted_at IS NULL ORDER BY c.uid`, folderID)
 	if err != nil {
 		return fmt.Errorf("listing folder %d: %w", folderID, err)
@@ -366,7 +366,7 @@ func (s *Store) Copies(ctx context.Context, folderID int64, fn func(Copy) error)
 	defer rows.Close()
 	for rows.Next() {
 		var c Copy
-		if err := scanItem(withFirst{rows, &c.CopyID}, &c.UID, &c.StoredItem); err != nil {
+		if err := scanItem(rows, &c.StoredItem, []any{&c.CopyID, &c.UID}); err != nil {
 			return fmt.Errorf("listing folder %d: %w", folderID, err)
 		}
 		if err := fn(c); err != nil {
@@ -378,11 +378,9 @@ func (s *Store) Copies(ctx context.Context, folderID int64, fn func(Copy) error)
 
 // Item returns the archived item with that source and source id.
 func (s *Store) Item(ctx context.Context, src item.Source, sourceID string) (StoredItem, error) {
-	row := s.r.QueryRowContext(ctx, `SELECT 0, id, message_id, size, sha256, skeleton, holes, item, archived_at
-		FROM items WHERE source = ? AND source_id = ?`, string(src), sourceID)
+	row := s.r.QueryRowContext(ctx, `SELECT `+itemColumns+` FROM items i WHERE source = ? AND source_id = ?`, string(src), sourceID)
 	var si StoredItem
-	var uid uint32
-	err := scanItem(row, &uid, &si)
+	err := scanItem(row, &si, nil)
 	if errors.Is(err, sql.ErrNoRows) {
 		return StoredItem{}, fmt.Errorf("%s item %q: %w", src, sourceID, ErrNotFound)
 	}
@@ -394,19 +392,17 @@ func (s *Store) Item(ctx context.Context, src item.Source, sourceID string) (Sto
 
 type scanner interface{ Scan(...any) error }
 
-// withFirst scans the first column into first and the rest as asked.
-type withFirst struct {
-	r     scanner
-	first any
-}
+// itemColumns are the columns of items that scanItem reads, in its order.
+const itemColumns = `i.id, i.message_id, i.size, i.sha256, i.skeleton, i.holes, i.item, i.archived_at`
 
-func (w withFirst) Scan(dst ...any) error { return w.r.Scan(append([]any{w.first}, dst...)...) }
-
-func scanItem(r scanner, uid *uint32, si *StoredItem) error {
+// scanItem scans a row made of the lead columns, the itemColumns and the
+// tail columns, and decodes the stored item into si.
+func scanItem(r scanner, si *StoredItem, lead []any, tail ...any) error {
 	var skel []byte
 	var holes, meta string
 	var archived int64
-	if err := r.Scan(uid, &si.ID, &si.MessageID, &si.Size, &si.SHA256, &skel, &holes, &meta, &archived); err != nil {
+	dst := append(append([]any{}, lead...), &si.ID, &si.MessageID, &si.Size, &si.SHA256, &skel, &holes, &meta, &archived)
+	if err := r.Scan(append(dst, tail...)...); err != nil {
 		return err
 	}
 	hs, err := parseHoles(holes)

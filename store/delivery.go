@@ -46,7 +46,7 @@ func (s *Store) DueDeliveries(ctx context.Context, f DeliveryFilter, now time.Ti
 		limit = 100
 	}
 	q := `SELECT c.id, m.address, fo.name, c.source, COALESCE(d.state, ''), COALESCE(d.attempts, 0),
-			i.id, i.message_id, i.size, i.sha256, i.skeleton, i.holes, i.item, i.archived_at
+			` + itemColumns + `
 		FROM copies c
 		JOIN folders fo ON fo.id = c.folder_id
 		JOIN mailboxes m ON m.id = fo.mailbox_id
@@ -72,16 +72,8 @@ func (s *Store) DueDeliveries(ctx context.Context, f DeliveryFilter, now time.Ti
 	var out []DeliveryCopy
 	for rows.Next() {
 		var d DeliveryCopy
-		var skel []byte
-		var holes, meta string
-		var archived int64
-		if err := rows.Scan(&d.CopyID, &d.Mailbox, &d.Folder, &d.Source, &d.State, &d.Attempts,
-			&d.ID, &d.MessageID, &d.Size, &d.SHA256, &skel, &holes, &meta, &archived); err != nil {
+		if err := scanItem(rows, &d.StoredItem, []any{&d.CopyID, &d.Mailbox, &d.Folder, &d.Source, &d.State, &d.Attempts}); err != nil {
 			return nil, fmt.Errorf("listing copies due for delivery: %w", err)
-		}
-		var uid uint32
-		if err := scanItem(rowOf{0, d.ID, d.MessageID, d.Size, d.SHA256, skel, holes, meta, archived}, &uid, &d.StoredItem); err != nil {
-			return nil, err
 		}
 		out = append(out, d)
 	}

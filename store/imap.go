@@ -81,7 +81,7 @@ func (s *Store) CopiesByUID(ctx context.Context, folderID int64, uids []uint32, 
 			args = append(args, u)
 		}
 		err := func() error {
-			rows, err := s.r.QueryContext(ctx, `SELECT c.uid, i.id, i.message_id, i.size, i.sha256, i.skeleton, i.holes, i.item, i.archived_at
+			rows, err := s.r.QueryContext(ctx, `SELECT c.uid, `+itemColumns+`
 				FROM copies c JOIN items i ON i.id = c.item_id WHERE c.folder_id = ? AND c.deleted_at IS NULL AND c.uid IN (`+strings.Join(ph, ",")+`) ORDER BY c.uid`, args...)
 			if err != nil {
 				return err
@@ -89,7 +89,7 @@ func (s *Store) CopiesByUID(ctx context.Context, folderID int64, uids []uint32, 
 			defer rows.Close()
 			for rows.Next() {
 				var c Copy
-				if err := scanItem(rows, &c.UID, &c.StoredItem); err != nil {
+				if err := scanItem(rows, &c.StoredItem, []any{&c.UID}); err != nil {
 					return err
 				}
 				if err := fn(c); err != nil {

@@ -42,7 +42,7 @@ type QuarantineFilter struct {
 
 // QuarantineList calls fn for each quarantined item, in item order.
 func (s *Store) QuarantineList(ctx context.Context, f QuarantineFilter, fn func(Quarantined) error) error {
-	q := `SELECT 0, i.id, i.message_id, i.size, i.sha256, i.skeleton, i.holes, i.item, i.archived_at,
+	q := `SELECT ` + itemColumns + `,
 			q.reason, q.numbers, q.mapping, q.auto, q.created_at
 		FROM quarantine q JOIN items i ON i.id = q.item_id WHERE i.id > ?`
 	args := []any{f.After}
@@ -66,19 +66,10 @@ func (s *Store) QuarantineList(ctx context.Context, f QuarantineFilter, fn func(
 	var batch []Quarantined
 	for rows.Next() {
 		var x Quarantined
-		var uid uint32
 		var nums string
 		var auto int
 		var since int64
-		var skel []byte
-		var holes, meta string
-		var archived int64
-		if err := rows.Scan(&uid, &x.ID, &x.MessageID, &x.Size, &x.SHA256, &skel, &holes, &meta, &archived,
-			&x.Reason, &nums, &x.Mapping, &auto, &since); err != nil {
-			return fmt.Errorf("listing quarantine: %w", err)
-		}
-		row := rowOf{uid, x.ID, x.MessageID, x.Size, x.SHA256, skel, holes, meta, archived}
-		if err := scanItem(row, &uid, &x.StoredItem); err != nil {
+		if err := scanItem(rows, &x.StoredItem, nil, &x.Reason, &nums, &x.Mapping, &auto, &since); err != nil {
 			return fmt.Errorf("listing quarantine: %w", err)
 		}
 		json.Unmarshal([]byte(nums), &x.Numbers)
@@ -95,32 +86,6 @@ func (s *Store) QuarantineList(ctx context.Context, f QuarantineFilter, fn func(
 			return err
 		}
 	}
-	return nil
-}
-
-// rowOf replays already-scanned columns through scanItem.
-type rowOf struct {
-	uid      uint32
-	id       int64
-	mid      string
-	size     int64
-	sha      string
-	skel     []byte
-	holes    string
-	meta     string
-	archived int64
-}
-
-func (r rowOf) Scan(dst ...any) error {
-	*dst[0].(*uint32) = r.uid
-	*dst[1].(*int64) = r.id
-	*dst[2].(*string) = r.mid
-	*dst[3].(*int64) = r.size
-	*dst[4].(*string) = r.sha
-	*dst[5].(*[]byte) = r.skel
-	*dst[6].(*string) = r.holes
-	*dst[7].(*string) = r.meta
-	*dst[8].(*int64) = r.archived
 	return nil
 }
 

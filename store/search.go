@@ -303,7 +303,7 @@ func (s *Store) hits(ctx context.Context, ids []int64, folders map[int64]folderR
 	for i, id := range ids {
 		ph[i], args[i] = "?", id
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT c.id, c.uid, c.folder_id, i.id, i.message_id, i.size, i.sha256, i.skeleton, i.holes, i.item, i.archived_at
+	rows, err := s.r.QueryContext(ctx, `SELECT c.id, c.uid, c.folder_id, `+itemColumns+`
 		FROM copies c JOIN items i ON i.id = c.item_id WHERE c.id IN (`+strings.Join(ph, ",")+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("searching: %w", err)
@@ -313,15 +313,8 @@ func (s *Store) hits(ctx context.Context, ids []int64, folders map[int64]folderR
 	for rows.Next() {
 		var h Hit
 		var fid int64
-		var skel []byte
-		var holes, meta string
-		var archived int64
-		if err := rows.Scan(&h.CopyID, &h.UID, &fid, &h.ID, &h.MessageID, &h.Size, &h.SHA256, &skel, &holes, &meta, &archived); err != nil {
+		if err := scanItem(rows, &h.StoredItem, []any{&h.CopyID, &h.UID, &fid}); err != nil {
 			return nil, fmt.Errorf("searching: %w", err)
-		}
-		var uid uint32
-		if err := scanItem(rowOf{0, h.ID, h.MessageID, h.Size, h.SHA256, skel, holes, meta, archived}, &uid, &h.StoredItem); err != nil {
-			return nil, err
 		}
 		h.Mailbox, h.Folder = folders[fid].mailbox, folders[fid].name
 		byID[h.CopyID] = h
