@@ -406,17 +406,28 @@ func (p *Pipeline) ImportFrom(ctx context.Context, next Next, file, dir string, 
 	return finish(nil)
 }
 
-// ArchiveItems archives items already in memory (from a connector or the
-// capture side), in one batch per call. Attachment paths are relative to dir.
+// ArchiveItems archives items already in memory, as Import does. Attachment
+// paths are relative to dir. The items are validated and then changed in
+// place: their attachments come to refer to the blob store.
 func (p *Pipeline) ArchiveItems(ctx context.Context, items []*item.Item, dir string, m Mapping) (*Report, error) {
-	var buf strings.Builder
-	w := item.NewWriter(&buf)
-	for _, it := range items {
-		if err := w.Write(it); err != nil {
-			return nil, err
+	i := 0
+	next := func() (*item.Item, int, error) {
+		if i == len(items) {
+			return nil, i, io.EOF
 		}
+		it := items[i]
+		i++
+		if err := it.Validate(); err != nil {
+			var fe *item.FieldError
+			field := ""
+			if errors.As(err, &fe) {
+				field = fe.Field
+			}
+			return nil, i, &item.LineError{File: "items", Line: i, Field: field, Err: err}
+		}
+		return it, i, nil
 	}
-	return p.Import(ctx, strings.NewReader(buf.String()), "items", dir, "", m)
+	return p.ImportFrom(ctx, next, "items", dir, m)
 }
 
 // Page is a page of items a connector fetched, with what the checkpoint

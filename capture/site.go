@@ -321,13 +321,15 @@ func (s *Site) ingestWeCom(w http.ResponseWriter, r *http.Request) {
 			fail(w, http.StatusBadRequest, problem{Error: err.Error(), Line: line})
 			return
 		}
-		cs = append(cs, weComCapture(rec))
+		cs = append(cs, WeComCapture(rec, "wecom"))
 	}
 	s.put(w, r.Context(), cs)
 }
 
-func weComCapture(rec *wecom.Record) spool.Capture {
-	c := spool.Capture{Item: rec.Item, Channel: "wecom"}
+// WeComCapture is a WeCom record as the spool stores it: its media wait
+// for their upload by sdkfileid.
+func WeComCapture(rec *wecom.Record, channel string) spool.Capture {
+	c := spool.Capture{Item: rec.Item, Channel: channel}
 	for _, m := range rec.Media {
 		c.Media = append(c.Media, spool.Media{Ref: "sdkfileid:" + m.SDKFileID, Name: m.Name, ContentType: m.ContentType})
 	}

@@ -119,11 +119,7 @@ func viewRun(r store.Run) *runView {
 func (a *API) view(ctx context.Context, c store.Connector) connectorView {
 	v := connectorView{Name: c.Name, Site: c.SiteURL, State: c.State, Error: c.Error, Schedule: c.Schedule, NextRun: c.NextRunAt,
 		Setup: connector.SetupOf(c)}
-	for src, t := range connector.Types {
-		if string(src) == c.Source {
-			v.Type = t
-		}
-	}
+	v.Type = connector.Types[item.Source(c.Source)]
 	if runs, err := a.st.Runs(ctx, c.ID, 1); err == nil && len(runs) > 0 {
 		v.LastRun = viewRun(runs[0])
 	}

@@ -356,11 +356,7 @@ func importCaptureFile(ctx context.Context, g *globals, sp *spool.Spool, o captu
 		defer f.Close()
 		im := capture.NewImporter(sp, filepath.Dir(path), "wecom", rep)
 		st, err := wecom.ParseLines(f, path, wecom.Options{}, func(r *wecom.Record) error {
-			var media []spool.Media
-			for _, m := range r.Media {
-				media = append(media, spool.Media{Ref: "sdkfileid:" + m.SDKFileID, Name: m.Name, ContentType: m.ContentType})
-			}
-			return im.Add(ctx, r.Item, media)
+			return im.Add(ctx, r.Item, capture.WeComCapture(r, "wecom").Media)
 		})
 		for _, r := range st.Rejected {
 			rep.Rejected = append(rep.Rejected, capture.Rejected{File: r.File, Line: r.Line, Reason: r.Reason})

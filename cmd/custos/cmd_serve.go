@@ -121,7 +121,6 @@ func runServe(ctx context.Context, g *globals, o serveOptions, ready chan<- stri
 		return fmt.Errorf("--http %s: %w", o.http, err)
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	g.log.Warn("custos serving", "http", ln.Addr().String(), "data", g.data)
 	fmt.Fprintf(g.stderr, "custos: serving http://%s (role %s, data %s)\n", ln.Addr(), o.role, g.data)
 	if ready != nil {
 		ready <- ln.Addr().String()
