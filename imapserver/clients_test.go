@@ -35,7 +35,14 @@ except imaplib.IMAP4.error as e:
 m.login(user, pw)
 typ, boxes = m.list()
 out["list"] = [b.decode() for b in boxes]
-typ, data = m.select('"%s"' % folder)
+# The archive is read-only: SELECT answers [READ-ONLY], which imaplib
+# reports unless asked for a read-only folder (EXAMINE).
+try:
+    m.select('"%s"' % folder)
+    out["select"] = "read-write"
+except imaplib.IMAP4.readonly as e:
+    out["select"] = "readonly: " + str(e)
+typ, data = m.select('"%s"' % folder, readonly=True)
 out["exists"] = int(data[0])
 typ, data = m.uid("SEARCH", None, "ALL")
 out["all"] = [int(x) for x in data[0].split()]
@@ -94,6 +101,7 @@ func TestPythonImaplib(t *testing.T) {
 	}
 	var out struct {
 		BadLogin      string   `json:"bad_login"`
+		Select        string   `json:"select"`
 		List          []string `json:"list"`
 		Exists        int      `json:"exists"`
 		All           []uint32 `json:"all"`
@@ -114,6 +122,9 @@ func TestPythonImaplib(t *testing.T) {
 	}
 	if !strings.Contains(out.BadLogin, "AUTHENTICATIONFAILED") {
 		t.Errorf("wrong password: %q", out.BadLogin)
+	}
+	if !strings.HasPrefix(out.Select, "readonly:") {
+		t.Errorf("SELECT: imaplib says %q, want it told the folder is read-only", out.Select)
 	}
 	if len(out.List) != 4 || !strings.Contains(strings.Join(out.List, "\n"), `"/" "WhatsApp Archiver"`) {
 		t.Errorf("LIST: %q", out.List)

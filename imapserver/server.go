@@ -16,7 +16,8 @@
 //
 // The protocol itself is github.com/emersion/go-imap/v2's imapserver, which
 // parses every command and recovers a panic per connection; this package is
-// the backend.
+// the backend, and ends TLS itself to correct a few of the library's answers
+// (wireConn: BAD for syntax errors, READ-ONLY for SELECT).
 package imapserver
 
 import (
@@ -107,9 +108,11 @@ func New(st Store, cfg Config) *Server {
 			imap.CapESearch:   {},
 			imap.CapChildren:  {},
 		},
-		Logger:       logAdapter{s},
-		TLSConfig:    cfg.TLS,
-		InsecureAuth: cfg.InsecureAuth,
+		Logger: logAdapter{s},
+		// TLS ends in wireConn (see there), which go-imap cannot tell:
+		// it is told logins are always allowed, and the session refuses
+		// them without TLS.
+		InsecureAuth: true,
 	})
 	return s
 }
@@ -117,7 +120,7 @@ func New(st Store, cfg Config) *Server {
 // Serve serves plain IMAP on ln, with STARTTLS when the server has a TLS
 // configuration. It returns when the server is closed.
 func (s *Server) Serve(ln net.Listener) error {
-	return s.imap.Serve(ln)
+	return s.imap.Serve(wireListener{Listener: ln, srv: s})
 }
 
 // ServeTLS serves IMAP over implicit TLS (port 993 style) on ln.
@@ -125,7 +128,7 @@ func (s *Server) ServeTLS(ln net.Listener) error {
 	if s.cfg.TLS == nil {
 		return fmt.Errorf("imap: implicit TLS needs a certificate")
 	}
-	return s.imap.Serve(tls.NewListener(ln, s.cfg.TLS))
+	return s.imap.Serve(wireListener{Listener: ln, srv: s, implicitTLS: true})
 }
 
 // Close closes the listeners and every connection.

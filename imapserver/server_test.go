@@ -335,23 +335,31 @@ func TestBadCommands(t *testing.T) {
 	for _, c := range []struct{ cmd, want string }{
 		{`SELECT WhatsApp Archiver"`, "BAD"},
 		{`FETCH 1:* (BODY[`, "BAD"}, // not selected, and malformed
-		{`SELECT "WhatsApp Archiver"`, "OK"},
+		// The archive is read-only: SELECT says so, as EXAMINE does.
+		{`SELECT "WhatsApp Archiver"`, "OK [READ-ONLY] SELECT completed"},
 		{`FETCH 1:* (BODY[`, "BAD"},
-		// go-imap v2 beta.8 answers a few syntax errors (a bad number set,
-		// an unknown search key, a bad date) NO [SERVERBUG] rather than
-		// BAD; the session goes on either way.
-		{`FETCH abc FLAGS`, "NO"},
+		// Syntax errors go-imap v2 beta.8 answers NO [SERVERBUG] (its parser
+		// reports them as plain errors) are BAD, with what was wrong.
+		{`FETCH abc FLAGS`, `BAD [CLIENTBUG] FETCH: "abc" is not a message set`},
+		{`UID FETCH 0:x FLAGS`, `BAD [CLIENTBUG] UID FETCH: "0:x" is not a message set`},
+		{`COPY 1,,2 "WhatsApp Archiver"`, `BAD [CLIENTBUG] COPY: "1,,2" is not a message set`},
 		{`FETCH 1 (NOSUCHITEM)`, "BAD"},
 		{`UID FETCH 4294967295 FLAGS`, "OK"},
 		{`FETCH 999999 FLAGS`, "OK"},
-		{`SEARCH NOSUCHKEY`, "NO"},
-		{`SEARCH SINCE 31-Foo-2026`, "NO"},
+		{`SEARCH NOSUCHKEY`, `BAD [CLIENTBUG] SEARCH: unknown search key "NOSUCHKEY"`},
+		{`UID SEARCH NOT (FROM x NOSUCHKEY)`, `BAD [CLIENTBUG] UID SEARCH: unknown search key "NOSUCHKEY"`},
+		{`SEARCH SINCE 31-Foo-2026`, `BAD [CLIENTBUG] SEARCH: SINCE "31-Foo-2026" is not a date`},
+		{`SEARCH OR TEXT x BEFORE "2026-03-02"`, `BAD [CLIENTBUG] SEARCH: BEFORE "2026-03-02" is not a date`},
 		{`SEARCH (OR SUBJECT`, "BAD"},
-		{`SEARCH CHARSET KOI8-R TEXT x`, "NO"},
+		// NO [BADCHARSET] is RFC 3501's answer to a charset the server lacks.
+		{`SEARCH CHARSET KOI8-R TEXT x`, "NO [BADCHARSET]"},
+		{`SEARCH CHARSET UTF-8 SINCE 1-Mar-2026 1:*`, "OK"},
+		{`STATUS "a&b" (MESSAGES)`, `BAD [CLIENTBUG] STATUS: the folder name "a&b" is not valid modified UTF-7`},
 		{`STORE 1 +FLAGS (\Seen)`, "NO"},
 		{`UID EXPUNGE 1:*`, "OK"},
 		{`XYZZY`, "BAD"},
 		{`SELECT "Sent"`, "NO [NONEXISTENT]"},
+		{`SELECT "&ZeVnLIqe-"`, "NO [NONEXISTENT]"}, // valid modified UTF-7, no such folder
 		{`EXAMINE "WhatsApp Archiver"`, "OK [READ-ONLY]"},
 		{`NOOP`, "OK"},
 	} {

@@ -76,6 +76,11 @@ func (s *session) internal(what string, err error) error {
 }
 
 func (s *session) Login(username, password string) error {
+	w, _ := s.conn.NetConn().(*wireConn)
+	if !s.srv.cfg.InsecureAuth && (w == nil || !w.secure()) {
+		return &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodePrivacyRequired,
+			Text: "logins need TLS: send STARTTLS first, or use the implicit-TLS port"}
+	}
 	u, err := s.srv.st.Authenticate(s.ctx, username, password)
 	if errors.Is(err, store.ErrAuth) {
 		s.failures++
@@ -102,6 +107,9 @@ func (s *session) Login(username, password string) error {
 		return s.internal("opening a mailbox", err)
 	}
 	s.user, s.mailbox = u, mb
+	if w != nil {
+		w.authed.Store(true)
+	}
 	s.srv.log.Info("imap: login", "user", u.Email)
 	return nil
 }
