@@ -191,12 +191,15 @@ const (
 // CopyFolder returns the folder id a copy id holds.
 func CopyFolder(copyID int64) int64 { return copyID >> copySeqBits & maxCopyFolder }
 
-// filer files copies of items into folders within one transaction.
+// filer files copies of items into folders within one transaction. The
+// next UID of each folder it files into is read once, counted in memory and
+// written back once, at the end of the batch (index).
 type filer struct {
 	ctx     context.Context
 	tx      *sql.Tx
 	now     time.Time
-	folders map[string]int64
+	folders map[folderKey]*filerFolder
+	touched []*filerFolder
 	docs    []pendingDoc
 	ins     *sql.Stmt
 	doc     *sql.Stmt
@@ -204,10 +207,20 @@ type filer struct {
 	err     error
 }
 
+type folderKey struct {
+	mailbox int64
+	name    string
+}
+
+type filerFolder struct {
+	id, uidNext int64
+	dirty       bool
+}
+
 func newFiler(ctx context.Context, tx *sql.Tx, now time.Time) *filer {
-	f := &filer{ctx: ctx, tx: tx, now: now, folders: map[string]int64{}}
+	f := &filer{ctx: ctx, tx: tx, now: now, folders: map[folderKey]*filerFolder{}}
 	f.ins, f.err = tx.PrepareContext(ctx, `INSERT INTO copies (id, folder_id, item_id, uid, filed_at, mailbox_id, source, kind, sent_at, archived_at, size, has_attachment)
-		SELECT ?, id, ?, uid_next, ?, mailbox_id, ?, ?, ?, ?, ?, ? FROM folders WHERE id = ? ON CONFLICT (folder_id, item_id) DO NOTHING`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (folder_id, item_id) DO NOTHING`)
 	if f.err == nil {
 		f.doc, f.err = tx.PrepareContext(ctx, `INSERT INTO items_fts (rowid, sender, recipients, subject, body, attnames, atttext) VALUES (?, ?, ?, ?, ?, ?, ?)`)
 	}
@@ -227,7 +240,7 @@ type pendingDoc struct {
 // savepoint makes it flush, and every INSERT ... ON CONFLICT of an item
 // opens one. Interleaved, each item became its own index segment, merged
 // again and again (most of the write transaction's time); together, the
-// batch is one segment.
+// batch is one segment. It also writes back the folders' next UIDs.
 func (f *filer) index() error {
 	if f.err != nil {
 		return f.err
@@ -238,6 +251,13 @@ func (f *filer) index() error {
 		}
 	}
 	f.docs = f.docs[:0]
+	for _, fo := range f.touched {
+		if _, err := f.tx.ExecContext(f.ctx, `UPDATE folders SET uid_next = ? WHERE id = ?`, fo.uidNext, fo.id); err != nil {
+			return fmt.Errorf("folder %d: %w", fo.id, err)
+		}
+		fo.dirty = false
+	}
+	f.touched = f.touched[:0]
 	return nil
 }
 
@@ -247,6 +267,25 @@ func (f *filer) close() {
 			s.Close()
 		}
 	}
+}
+
+// folder returns the folder of that name in the mailbox, made if needed,
+// with its next UID.
+func (f *filer) folder(mailbox int64, name string) (*filerFolder, error) {
+	k := folderKey{mailbox, name}
+	if fo, ok := f.folders[k]; ok {
+		return fo, nil
+	}
+	id, err := folderTx(f.ctx, f.tx, mailbox, name, f.now)
+	if err != nil {
+		return nil, err
+	}
+	fo := &filerFolder{id: id}
+	if err := f.tx.QueryRowContext(f.ctx, `SELECT uid_next FROM folders WHERE id = ?`, id).Scan(&fo.uidNext); err != nil {
+		return nil, fmt.Errorf("folder %d: %w", id, err)
+	}
+	f.folders[k] = fo
+	return fo, nil
 }
 
 // copyID returns a free copy id for an item sent at sentMS in the folder.
@@ -279,28 +318,24 @@ func (f *filer) file(it copyFacts, mailboxes []int64, folder string, doc Doc) (i
 	}
 	n := 0
 	for _, mb := range mailboxes {
-		key := strconv.FormatInt(mb, 10) + "/" + folder
-		fid, ok := f.folders[key]
-		if !ok {
-			var err error
-			fid, err = folderTx(f.ctx, f.tx, mb, folder, f.now)
-			if err != nil {
-				return n, err
-			}
-			f.folders[key] = fid
-		}
-		id, err := f.copyID(it.sentAt, fid)
+		fo, err := f.folder(mb, folder)
 		if err != nil {
 			return n, err
 		}
-		res, err := f.ins.ExecContext(f.ctx, id, it.itemID, f.now.UnixMilli(), it.source, it.kind, it.sentAt, it.archivedAt,
-			it.size, it.hasAttachment, fid)
+		id, err := f.copyID(it.sentAt, fo.id)
+		if err != nil {
+			return n, err
+		}
+		res, err := f.ins.ExecContext(f.ctx, id, fo.id, it.itemID, fo.uidNext, f.now.UnixMilli(), mb, it.source, it.kind, it.sentAt, it.archivedAt,
+			it.size, it.hasAttachment)
 		if err != nil {
 			return n, err
 		}
 		if k, _ := res.RowsAffected(); k == 1 {
-			if _, err := f.tx.ExecContext(f.ctx, `UPDATE folders SET uid_next = uid_next + 1 WHERE id = ?`, fid); err != nil {
-				return n, err
+			fo.uidNext++
+			if !fo.dirty {
+				fo.dirty = true
+				f.touched = append(f.touched, fo)
 			}
 			f.docs = append(f.docs, pendingDoc{id, doc})
 			n++
