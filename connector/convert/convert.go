@@ -309,14 +309,8 @@ func Convert(it *item.Item, refs []blob.Ref) (*Message, error) {
 	}
 
 	boundary := boundaryFor(it)
-	textBody, err := textBody(it, refs)
-	if err != nil {
-		return nil, err
-	}
-	htmlBody, err := htmlBody(it, refs)
-	if err != nil {
-		return nil, err
-	}
+	v := makeView(it, refs)
+	textBody, htmlBody := textBody(&v), htmlBody(&v)
 	msg := &Message{}
 	var buf bytes.Buffer
 	c.w = &buf
