@@ -40,7 +40,7 @@ var packDict []byte
 
 var (
 	s2dict = sync.OnceValue(func() *s2.Dict { return s2.MakeDict(packDict, nil) })
-	zdec = sync.OnceValue(func() *zstd.Decoder {
+	zdec   = sync.OnceValue(func() *zstd.Decoder {
 		d, err := zstd.NewReader(nil, zstd.WithDecoderDictRaw(1, packDict), zstd.WithDecoderConcurrency(0))
 		if err != nil {
 			panic(err)
