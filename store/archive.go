@@ -1,11 +1,13 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -245,6 +247,9 @@ func (f *filer) index() error {
 	if f.err != nil {
 		return f.err
 	}
+	// FTS5 flushes its pending rows to a new segment whenever a rowid is
+	// lower than the one before: in id order, the batch is one segment.
+	slices.SortFunc(f.docs, func(a, b pendingDoc) int { return cmp.Compare(a.id, b.id) })
 	for _, d := range f.docs {
 		if _, err := f.doc.ExecContext(f.ctx, d.id, d.doc.Sender, d.doc.Recipients, d.doc.Subject, d.doc.Body, d.doc.AttNames, d.doc.AttText); err != nil {
 			return fmt.Errorf("indexing: %w", err)
