@@ -54,14 +54,23 @@ func packSkeleton(skel []byte) []byte {
 	if len(skel) == 0 {
 		return skel
 	}
-	out := make([]byte, len(s2Magic)+s2.MaxEncodedLen(len(skel)))
+	buf := packBufs.Get().(*[]byte)
+	defer packBufs.Put(buf)
+	if need := len(s2Magic) + s2.MaxEncodedLen(len(skel)); cap(*buf) < need {
+		*buf = make([]byte, need)
+	}
+	out := (*buf)[:cap(*buf)]
 	copy(out, s2Magic)
 	n := len(s2Magic) + len(s2dict().Encode(out[len(s2Magic):], skel))
 	if n >= len(skel) {
 		return skel
 	}
-	return out[:n]
+	return bytes.Clone(out[:n])
 }
+
+// packBufs are scratch buffers for packSkeleton: what it returns is cut to
+// size, as batches of packed items wait in memory for the writer.
+var packBufs = sync.Pool{New: func() any { return new([]byte) }}
 
 // unpackSkeleton returns the skeleton from its stored form.
 func unpackSkeleton(stored []byte) ([]byte, error) {
