@@ -90,7 +90,7 @@ func (s *Store) Archive(ctx context.Context, batch []NewItem, cp *Checkpoint) ([
 	}
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		insItem, err := tx.PrepareContext(ctx, `INSERT INTO items (source, source_id, kind, conversation_id, sent_at, message_id, size, sha256, skeleton, holes, item, archived_at, has_attachment)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, source_id) DO NOTHING RETURNING id`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, source_id) DO NOTHING`)
 		if err != nil {
 			return err
 		}
@@ -114,14 +114,17 @@ func (s *Store) Archive(ctx context.Context, batch []NewItem, cp *Checkpoint) ([
 					return err
 				}
 			}
-			var id int64
-			err = insItem.QueryRowContext(ctx, string(it.Source), it.SourceID, string(it.Kind), it.Conversation.ID,
+			res, err := insItem.ExecContext(ctx, string(it.Source), it.SourceID, string(it.Kind), it.Conversation.ID,
 				it.Time.UnixMilli(), convert.MessageID(it.Source, it.SourceID), n.Size, n.SHA256,
-				n.packed.skeleton, formatHoles(n.Message.Holes), n.packed.item, now.UnixMilli(), len(n.Message.Holes) > 0).Scan(&id)
-			if errors.Is(err, sql.ErrNoRows) {
+				n.packed.skeleton, formatHoles(n.Message.Holes), n.packed.item, now.UnixMilli(), len(n.Message.Holes) > 0)
+			if err != nil {
+				return fmt.Errorf("item %q: %w", it.SourceID, err)
+			}
+			if k, err := res.RowsAffected(); err != nil || k == 0 {
 				out[i].Duplicate = true
 				continue
 			}
+			id, err := res.LastInsertId()
 			if err != nil {
 				return fmt.Errorf("item %q: %w", it.SourceID, err)
 			}
@@ -206,6 +209,7 @@ type filer struct {
 	ins     *sql.Stmt
 	doc     *sql.Stmt
 	seq     *sql.Stmt
+	dup     *sql.Stmt
 	err     error
 }
 
@@ -222,12 +226,15 @@ type filerFolder struct {
 func newFiler(ctx context.Context, tx *sql.Tx, now time.Time) *filer {
 	f := &filer{ctx: ctx, tx: tx, now: now, folders: map[folderKey]*filerFolder{}}
 	f.ins, f.err = tx.PrepareContext(ctx, `INSERT INTO copies (id, folder_id, item_id, uid, filed_at, mailbox_id, source, kind, sent_at, archived_at, size, has_attachment)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (folder_id, item_id) DO NOTHING`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
 	if f.err == nil {
 		f.doc, f.err = tx.PrepareContext(ctx, `INSERT INTO items_fts (rowid, sender, recipients, subject, body, attnames, atttext) VALUES (?, ?, ?, ?, ?, ?, ?)`)
 	}
 	if f.err == nil {
 		f.seq, f.err = tx.PrepareContext(ctx, `SELECT MAX(id) FROM copies WHERE id BETWEEN ? AND ?`)
+	}
+	if f.err == nil {
+		f.dup, f.err = tx.PrepareContext(ctx, `SELECT EXISTS (SELECT 1 FROM copies WHERE folder_id = ? AND item_id = ?)`)
 	}
 	return f
 }
@@ -267,7 +274,7 @@ func (f *filer) index() error {
 }
 
 func (f *filer) close() {
-	for _, s := range []*sql.Stmt{f.ins, f.doc, f.seq} {
+	for _, s := range []*sql.Stmt{f.ins, f.doc, f.seq, f.dup} {
 		if s != nil {
 			s.Close()
 		}
@@ -317,6 +324,11 @@ func (f *filer) copyID(sentMS, folderID int64) (int64, error) {
 
 // file puts a copy of the item into the named folder of each mailbox, and
 // into the full-text index, and returns the number of copies made.
+//
+// Most items are the only one of their second in their folder: the copy is
+// first inserted with the second's first id, and only when that fails (the
+// id is taken, or the item is already in the folder) is the free id looked
+// up.
 func (f *filer) file(it copyFacts, mailboxes []int64, folder string, doc Doc) (int, error) {
 	if f.err != nil {
 		return 0, f.err
@@ -327,24 +339,48 @@ func (f *filer) file(it copyFacts, mailboxes []int64, folder string, doc Doc) (i
 		if err != nil {
 			return n, err
 		}
-		id, err := f.copyID(it.sentAt, fo.id)
-		if err != nil {
-			return n, err
+		if fo.id > maxCopyFolder {
+			return n, fmt.Errorf("folder id %d: the embedded store holds at most %d folders; move to PostgreSQL", fo.id, maxCopyFolder)
 		}
-		res, err := f.ins.ExecContext(f.ctx, id, fo.id, it.itemID, fo.uidNext, f.now.UnixMilli(), mb, it.source, it.kind, it.sentAt, it.archivedAt,
-			it.size, it.hasAttachment)
-		if err != nil {
-			return n, err
-		}
-		if k, _ := res.RowsAffected(); k == 1 {
-			fo.uidNext++
-			if !fo.dirty {
-				fo.dirty = true
-				f.touched = append(f.touched, fo)
+		insert := func(id int64) (bool, error) {
+			res, err := f.ins.ExecContext(f.ctx, id, fo.id, it.itemID, fo.uidNext, f.now.UnixMilli(), mb, it.source, it.kind, it.sentAt, it.archivedAt,
+				it.size, it.hasAttachment)
+			if err != nil {
+				return false, err
 			}
-			f.docs = append(f.docs, pendingDoc{id, doc})
-			n++
+			k, err := res.RowsAffected()
+			return k == 1, err
 		}
+		id := max(it.sentAt/1000, 0)<<(copyFolderBits+copySeqBits) | fo.id<<copySeqBits
+		ok, err := insert(id)
+		if err != nil {
+			return n, err
+		}
+		if !ok {
+			var dup bool
+			if err := f.dup.QueryRowContext(f.ctx, fo.id, it.itemID).Scan(&dup); err != nil {
+				return n, err
+			}
+			if dup {
+				continue
+			}
+			if id, err = f.copyID(it.sentAt, fo.id); err != nil {
+				return n, err
+			}
+			if ok, err = insert(id); err != nil {
+				return n, err
+			}
+			if !ok {
+				return n, fmt.Errorf("copy id %d in folder %d: taken", id, fo.id)
+			}
+		}
+		fo.uidNext++
+		if !fo.dirty {
+			fo.dirty = true
+			f.touched = append(f.touched, fo)
+		}
+		f.docs = append(f.docs, pendingDoc{id, doc})
+		n++
 	}
 	return n, nil
 }
