@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 
@@ -37,7 +38,11 @@ func Document(it *item.Item, attText string) store.Doc {
 	d.Recipients = strings.Join(rs, " ")
 	// The conversation's name is a property of the thread, not message
 	// text: it goes with the subject.
-	d.Subject = IndexText(convert.Subject(it) + "\n" + it.Conversation.Name)
+	subject := convert.Subject(it)
+	if !strings.Contains(subject, it.Conversation.Name) {
+		subject += "\n" + it.Conversation.Name
+	}
+	d.Subject = IndexText(subject)
 	body := []string{it.Text}
 	if it.Original != nil {
 		body = append(body, it.Original.Text)
@@ -69,8 +74,22 @@ func participantText(src item.Source, p item.Participant) string {
 		if k.p.Email != "" && !strings.EqualFold(k.p.Email, addr) {
 			toks = append(toks, AddressToken(k.p.Email))
 		}
-		return strings.Join(toks, " ")
+		// The address shown is often the email property, and the number
+		// is in it: each token once (a third fewer index entries).
+		return strings.Join(uniq(toks), " ")
 	})
+}
+
+// uniq returns the tokens without repeats, in the order of their first
+// occurrence.
+func uniq(toks []string) []string {
+	var out []string
+	for _, t := range toks {
+		if !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 type participantKey struct {
