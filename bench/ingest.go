@@ -66,7 +66,7 @@ func Ingest(ctx context.Context, dir, data string, progress func(n int)) (*Resul
 		}
 	}
 	norm, _ := usermap.NewNormalizer("US")
-	p, err := archive.New(st, archive.Options{Normalizer: norm, BatchSize: 1000, Progress: func(pr archive.Progress) {
+	p, err := archive.New(st, archive.Options{Normalizer: norm, Progress: func(pr archive.Progress) {
 		if progress != nil {
 			progress(pr.Line)
 		}

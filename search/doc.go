@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 
@@ -37,7 +38,11 @@ func Document(it *item.Item, attText string) store.Doc {
 	d.Recipients = strings.Join(rs, " ")
 	// The conversation's name is a property of the thread, not message
 	// text: it goes with the subject.
-	d.Subject = IndexText(convert.Subject(it) + "\n" + it.Conversation.Name)
+	subject := convert.Subject(it)
+	if !strings.Contains(subject, it.Conversation.Name) {
+		subject += "\n" + it.Conversation.Name
+	}
+	d.Subject = IndexText(subject)
 	body := []string{it.Text}
 	if it.Original != nil {
 		body = append(body, it.Original.Text)
@@ -58,18 +63,41 @@ func Document(it *item.Item, attText string) store.Doc {
 // participantText is what a participant is found by: name, email address,
 // platform id, the address the message shows, and the number as E.164
 // digits and as national digits, so +1 202-555-0143, 12025550143 and
-// (202) 555-0143 all find it.
+// (202) 555-0143 all find it. The same participants come back in every
+// message of a conversation, so the text is remembered.
 func participantText(src item.Source, p item.Participant) string {
-	addr := convert.Address(src, p)
-	parts := []string{p.Name, p.Email, p.ID, addr}
-	toks := Tokens(strings.Join(parts, " "))
-	toks = append(toks, PhoneTokens(p.Phone)...)
-	toks = append(toks, AddressToken(addr))
-	if p.Email != "" && !strings.EqualFold(p.Email, addr) {
-		toks = append(toks, AddressToken(p.Email))
-	}
-	return strings.Join(toks, " ")
+	return participantTexts.get(participantKey{src, p}, func(k participantKey) string {
+		addr := convert.Address(k.src, k.p)
+		toks := Tokens(strings.Join([]string{k.p.Name, k.p.Email, k.p.ID, addr}, " "))
+		toks = append(toks, PhoneTokens(k.p.Phone)...)
+		toks = append(toks, AddressToken(addr))
+		if k.p.Email != "" && !strings.EqualFold(k.p.Email, addr) {
+			toks = append(toks, AddressToken(k.p.Email))
+		}
+		// The address shown is often the email property, and the number
+		// is in it: each token once (a third fewer index entries).
+		return strings.Join(uniq(toks), " ")
+	})
 }
+
+// uniq returns the tokens without repeats, in the order of their first
+// occurrence.
+func uniq(toks []string) []string {
+	var out []string
+	for _, t := range toks {
+		if !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+type participantKey struct {
+	src item.Source
+	p   item.Participant
+}
+
+var participantTexts = newMemo[participantKey, string](100_000)
 
 // AddressToken is the single token a whole email address is indexed under,
 // so from:alice@corp.example is one lookup rather than a phrase of words
@@ -86,34 +114,45 @@ func IsAddress(s string) bool {
 }
 
 // PhoneTokens returns the tokens an E.164 number is indexed under: its
-// digits and its national significant number.
+// digits and its national significant number. Parsing a number with
+// libphonenumber costs tens of microseconds, so the tokens are remembered.
 func PhoneTokens(e164 string) []string {
 	if e164 == "" {
 		return nil
 	}
-	phoneCache.Lock()
-	toks, ok := phoneCache.m[e164]
-	phoneCache.Unlock()
-	if ok {
-		return toks
-	}
-	toks = phoneTokens(e164)
-	phoneCache.Lock()
-	if len(phoneCache.m) >= 100_000 {
-		phoneCache.m = map[string][]string{}
-	}
-	phoneCache.m[e164] = toks
-	phoneCache.Unlock()
-	return toks
+	return phoneTokenMemo.get(e164, phoneTokens)
 }
 
-// phoneCache remembers PhoneTokens: parsing a number with libphonenumber
-// costs tens of microseconds, and the same numbers come back in every
-// message of a conversation.
-var phoneCache = struct {
-	sync.Mutex
-	m map[string][]string
-}{m: map[string][]string{}}
+var phoneTokenMemo = newMemo[string, []string](100_000)
+
+// memo remembers the values of a pure function, up to max of them (then it
+// starts again empty), for any number of goroutines.
+type memo[K comparable, V any] struct {
+	mu  sync.Mutex
+	m   map[K]V
+	max int
+}
+
+func newMemo[K comparable, V any](max int) *memo[K, V] {
+	return &memo[K, V]{m: map[K]V{}, max: max}
+}
+
+func (c *memo[K, V]) get(k K, f func(K) V) V {
+	c.mu.Lock()
+	v, ok := c.m[k]
+	c.mu.Unlock()
+	if ok {
+		return v
+	}
+	v = f(k)
+	c.mu.Lock()
+	if len(c.m) >= c.max {
+		c.m = map[K]V{}
+	}
+	c.m[k] = v
+	c.mu.Unlock()
+	return v
+}
 
 func phoneTokens(e164 string) []string {
 	digits := strings.TrimPrefix(e164, "+")

@@ -14,6 +14,7 @@ package search
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -83,6 +84,21 @@ func tokens(s string, doc bool) []string {
 		cjk = cjk[:0]
 	}
 	for _, r := range s {
+		if r < utf8.RuneSelf {
+			// ASCII, most of the text: letters and digits, or a separator.
+			switch {
+			case 'a' <= r && r <= 'z' || '0' <= r && r <= '9':
+				flushCJK()
+				cur = append(cur, r)
+			case 'A' <= r && r <= 'Z':
+				flushCJK()
+				cur = append(cur, r+'a'-'A')
+			default:
+				flushWord()
+				flushCJK()
+			}
+			continue
+		}
 		switch {
 		case isCJK(r):
 			flushWord()

@@ -54,3 +54,18 @@ func TestSnippet(t *testing.T) {
 		}
 	}
 }
+
+// TestTokensASCII checks the ASCII fast path of the tokenizer against the
+// general rules (isTokenRune, fold) for every ASCII character.
+func TestTokensASCII(t *testing.T) {
+	for r := rune(0); r < 0x80; r++ {
+		got := Tokens("a" + string(r) + "b")
+		want := []string{"a", "b"}
+		if isTokenRune(r) {
+			want = []string{"a" + string(fold(nil, r)) + "b"}
+		}
+		if strings.Join(got, "|") != strings.Join(want, "|") {
+			t.Errorf("%q: got %q, want %q", r, got, want)
+		}
+	}
+}

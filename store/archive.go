@@ -1,11 +1,13 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -88,7 +90,7 @@ func (s *Store) Archive(ctx context.Context, batch []NewItem, cp *Checkpoint) ([
 	}
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		insItem, err := tx.PrepareContext(ctx, `INSERT INTO items (source, source_id, kind, conversation_id, sent_at, message_id, size, sha256, skeleton, holes, item, archived_at, has_attachment)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, source_id) DO NOTHING RETURNING id`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, source_id) DO NOTHING`)
 		if err != nil {
 			return err
 		}
@@ -112,14 +114,17 @@ func (s *Store) Archive(ctx context.Context, batch []NewItem, cp *Checkpoint) ([
 					return err
 				}
 			}
-			var id int64
-			err = insItem.QueryRowContext(ctx, string(it.Source), it.SourceID, string(it.Kind), it.Conversation.ID,
+			res, err := insItem.ExecContext(ctx, string(it.Source), it.SourceID, string(it.Kind), it.Conversation.ID,
 				it.Time.UnixMilli(), convert.MessageID(it.Source, it.SourceID), n.Size, n.SHA256,
-				n.packed.skeleton, formatHoles(n.Message.Holes), n.packed.item, now.UnixMilli(), len(n.Message.Holes) > 0).Scan(&id)
-			if errors.Is(err, sql.ErrNoRows) {
+				n.packed.skeleton, formatHoles(n.Message.Holes), n.packed.item, now.UnixMilli(), len(n.Message.Holes) > 0)
+			if err != nil {
+				return fmt.Errorf("item %q: %w", it.SourceID, err)
+			}
+			if k, err := res.RowsAffected(); err != nil || k == 0 {
 				out[i].Duplicate = true
 				continue
 			}
+			id, err := res.LastInsertId()
 			if err != nil {
 				return fmt.Errorf("item %q: %w", it.SourceID, err)
 			}
@@ -191,28 +196,45 @@ const (
 // CopyFolder returns the folder id a copy id holds.
 func CopyFolder(copyID int64) int64 { return copyID >> copySeqBits & maxCopyFolder }
 
-// filer files copies of items into folders within one transaction.
+// filer files copies of items into folders within one transaction. The
+// next UID of each folder it files into is read once, counted in memory and
+// written back once, at the end of the batch (index).
 type filer struct {
 	ctx     context.Context
 	tx      *sql.Tx
 	now     time.Time
-	folders map[string]int64
+	folders map[folderKey]*filerFolder
+	touched []*filerFolder
 	docs    []pendingDoc
 	ins     *sql.Stmt
 	doc     *sql.Stmt
 	seq     *sql.Stmt
+	dup     *sql.Stmt
 	err     error
 }
 
+type folderKey struct {
+	mailbox int64
+	name    string
+}
+
+type filerFolder struct {
+	id, uidNext int64
+	dirty       bool
+}
+
 func newFiler(ctx context.Context, tx *sql.Tx, now time.Time) *filer {
-	f := &filer{ctx: ctx, tx: tx, now: now, folders: map[string]int64{}}
+	f := &filer{ctx: ctx, tx: tx, now: now, folders: map[folderKey]*filerFolder{}}
 	f.ins, f.err = tx.PrepareContext(ctx, `INSERT INTO copies (id, folder_id, item_id, uid, filed_at, mailbox_id, source, kind, sent_at, archived_at, size, has_attachment)
-		SELECT ?, id, ?, uid_next, ?, mailbox_id, ?, ?, ?, ?, ?, ? FROM folders WHERE id = ? ON CONFLICT (folder_id, item_id) DO NOTHING`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
 	if f.err == nil {
 		f.doc, f.err = tx.PrepareContext(ctx, `INSERT INTO items_fts (rowid, sender, recipients, subject, body, attnames, atttext) VALUES (?, ?, ?, ?, ?, ?, ?)`)
 	}
 	if f.err == nil {
 		f.seq, f.err = tx.PrepareContext(ctx, `SELECT MAX(id) FROM copies WHERE id BETWEEN ? AND ?`)
+	}
+	if f.err == nil {
+		f.dup, f.err = tx.PrepareContext(ctx, `SELECT EXISTS (SELECT 1 FROM copies WHERE folder_id = ? AND item_id = ?)`)
 	}
 	return f
 }
@@ -227,26 +249,55 @@ type pendingDoc struct {
 // savepoint makes it flush, and every INSERT ... ON CONFLICT of an item
 // opens one. Interleaved, each item became its own index segment, merged
 // again and again (most of the write transaction's time); together, the
-// batch is one segment.
+// batch is one segment. It also writes back the folders' next UIDs.
 func (f *filer) index() error {
 	if f.err != nil {
 		return f.err
 	}
+	// FTS5 flushes its pending rows to a new segment whenever a rowid is
+	// lower than the one before: in id order, the batch is one segment.
+	slices.SortFunc(f.docs, func(a, b pendingDoc) int { return cmp.Compare(a.id, b.id) })
 	for _, d := range f.docs {
 		if _, err := f.doc.ExecContext(f.ctx, d.id, d.doc.Sender, d.doc.Recipients, d.doc.Subject, d.doc.Body, d.doc.AttNames, d.doc.AttText); err != nil {
 			return fmt.Errorf("indexing: %w", err)
 		}
 	}
 	f.docs = f.docs[:0]
+	for _, fo := range f.touched {
+		if _, err := f.tx.ExecContext(f.ctx, `UPDATE folders SET uid_next = ? WHERE id = ?`, fo.uidNext, fo.id); err != nil {
+			return fmt.Errorf("folder %d: %w", fo.id, err)
+		}
+		fo.dirty = false
+	}
+	f.touched = f.touched[:0]
 	return nil
 }
 
 func (f *filer) close() {
-	for _, s := range []*sql.Stmt{f.ins, f.doc, f.seq} {
+	for _, s := range []*sql.Stmt{f.ins, f.doc, f.seq, f.dup} {
 		if s != nil {
 			s.Close()
 		}
 	}
+}
+
+// folder returns the folder of that name in the mailbox, made if needed,
+// with its next UID.
+func (f *filer) folder(mailbox int64, name string) (*filerFolder, error) {
+	k := folderKey{mailbox, name}
+	if fo, ok := f.folders[k]; ok {
+		return fo, nil
+	}
+	id, err := folderTx(f.ctx, f.tx, mailbox, name, f.now)
+	if err != nil {
+		return nil, err
+	}
+	fo := &filerFolder{id: id}
+	if err := f.tx.QueryRowContext(f.ctx, `SELECT uid_next FROM folders WHERE id = ?`, id).Scan(&fo.uidNext); err != nil {
+		return nil, fmt.Errorf("folder %d: %w", id, err)
+	}
+	f.folders[k] = fo
+	return fo, nil
 }
 
 // copyID returns a free copy id for an item sent at sentMS in the folder.
@@ -273,38 +324,63 @@ func (f *filer) copyID(sentMS, folderID int64) (int64, error) {
 
 // file puts a copy of the item into the named folder of each mailbox, and
 // into the full-text index, and returns the number of copies made.
+//
+// Most items are the only one of their second in their folder: the copy is
+// first inserted with the second's first id, and only when that fails (the
+// id is taken, or the item is already in the folder) is the free id looked
+// up.
 func (f *filer) file(it copyFacts, mailboxes []int64, folder string, doc Doc) (int, error) {
 	if f.err != nil {
 		return 0, f.err
 	}
 	n := 0
 	for _, mb := range mailboxes {
-		key := strconv.FormatInt(mb, 10) + "/" + folder
-		fid, ok := f.folders[key]
-		if !ok {
-			var err error
-			fid, err = folderTx(f.ctx, f.tx, mb, folder, f.now)
+		fo, err := f.folder(mb, folder)
+		if err != nil {
+			return n, err
+		}
+		if fo.id > maxCopyFolder {
+			return n, fmt.Errorf("folder id %d: the embedded store holds at most %d folders; move to PostgreSQL", fo.id, maxCopyFolder)
+		}
+		insert := func(id int64) (bool, error) {
+			res, err := f.ins.ExecContext(f.ctx, id, fo.id, it.itemID, fo.uidNext, f.now.UnixMilli(), mb, it.source, it.kind, it.sentAt, it.archivedAt,
+				it.size, it.hasAttachment)
 			if err != nil {
-				return n, err
+				return false, err
 			}
-			f.folders[key] = fid
+			k, err := res.RowsAffected()
+			return k == 1, err
 		}
-		id, err := f.copyID(it.sentAt, fid)
+		id := max(it.sentAt/1000, 0)<<(copyFolderBits+copySeqBits) | fo.id<<copySeqBits
+		ok, err := insert(id)
 		if err != nil {
 			return n, err
 		}
-		res, err := f.ins.ExecContext(f.ctx, id, it.itemID, f.now.UnixMilli(), it.source, it.kind, it.sentAt, it.archivedAt,
-			it.size, it.hasAttachment, fid)
-		if err != nil {
-			return n, err
-		}
-		if k, _ := res.RowsAffected(); k == 1 {
-			if _, err := f.tx.ExecContext(f.ctx, `UPDATE folders SET uid_next = uid_next + 1 WHERE id = ?`, fid); err != nil {
+		if !ok {
+			var dup bool
+			if err := f.dup.QueryRowContext(f.ctx, fo.id, it.itemID).Scan(&dup); err != nil {
 				return n, err
 			}
-			f.docs = append(f.docs, pendingDoc{id, doc})
-			n++
+			if dup {
+				continue
+			}
+			if id, err = f.copyID(it.sentAt, fo.id); err != nil {
+				return n, err
+			}
+			if ok, err = insert(id); err != nil {
+				return n, err
+			}
+			if !ok {
+				return n, fmt.Errorf("copy id %d in folder %d: taken", id, fo.id)
+			}
 		}
+		fo.uidNext++
+		if !fo.dirty {
+			fo.dirty = true
+			f.touched = append(f.touched, fo)
+		}
+		f.docs = append(f.docs, pendingDoc{id, doc})
+		n++
 	}
 	return n, nil
 }

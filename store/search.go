@@ -484,6 +484,13 @@ func (b *sqlBuilder) cond(c Cond) (string, error) {
 			col = b.col("c.archived_at")
 		}
 		var parts []string
+		if c.Field != "received" && (c.From != nil || c.To != nil) {
+			// Copy ids are ordered by sent time: the id range narrows the
+			// scan, the sent_at test is exact.
+			r := rowRange(c.From, c.To)
+			parts = append(parts, b.col("c.id")+" >= ? AND "+b.col("c.id")+" < ?")
+			b.args = append(b.args, r[0], r[1])
+		}
 		if c.From != nil {
 			parts = append(parts, col+" >= ?")
 			b.args = append(b.args, c.From.UnixMilli())

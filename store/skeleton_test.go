@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"compress/flate"
 	"testing"
+
+	"github.com/klauspost/compress/zstd"
 )
 
 func TestSkeletonPacking(t *testing.T) {
@@ -37,6 +39,21 @@ func TestSkeletonFlateStillRead(t *testing.T) {
 	w.Write(skel)
 	w.Close()
 	got, err := unpackSkeleton(b.Bytes())
+	if err != nil || !bytes.Equal(got, skel) {
+		t.Fatalf("%q %v", got, err)
+	}
+}
+
+// TestSkeletonZstdStillRead keeps the second stored form (zstd with the
+// dictionary) readable.
+func TestSkeletonZstdStillRead(t *testing.T) {
+	skel := []byte("Content-Type: multipart/alternative; boundary=x\r\n\r\n--x\r\nhello\r\n--x--\r\n")
+	e, err := zstd.NewWriter(nil, zstd.WithEncoderDictRaw(1, packDict))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := e.EncodeAll(skel, append([]byte{}, zstdMagic...))
+	got, err := unpackSkeleton(stored)
 	if err != nil || !bytes.Equal(got, skel) {
 		t.Fatalf("%q %v", got, err)
 	}

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -116,5 +117,45 @@ func TestArchiveUIDsAndDuplicates(t *testing.T) {
 	}
 	if _, err := st.Item(ctx, item.WeChat, "1"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("item of another source: %v", err)
+	}
+}
+
+// TestCopyIDsOfOneSecond files more items of one second into one folder
+// than a second's 256 copy ids: they borrow the next seconds, every copy
+// keeps its folder in its id, and filing them again adds nothing.
+func TestCopyIDsOfOneSecond(t *testing.T) {
+	ctx := context.Background()
+	st := open(t, t.TempDir())
+	st.PutUser(ctx, store.User{Email: "a@x.example", Name: "A"})
+	idx, _ := st.MailboxIndex(ctx)
+	a := idx["a@x.example"]
+	var batch []store.NewItem
+	for i := range 600 {
+		n := newItem(fmt.Sprint(i))
+		n.Mailboxes = []int64{a}
+		batch = append(batch, n)
+	}
+	for _, part := range [][]store.NewItem{batch[:300], batch[300:], batch} {
+		if _, err := st.Archive(ctx, part, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f, err := st.Folder(ctx, a, "WhatsApp Archiver")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sec := int64(1_700_000_000)
+	seen := map[int64]bool{}
+	var uids []uint32
+	st.Copies(ctx, f.ID, func(c store.Copy) error {
+		if seen[c.CopyID] || store.CopyFolder(c.CopyID) != f.ID || c.CopyID>>29 < sec || c.CopyID>>29 > sec+2 {
+			t.Errorf("copy id %d (second %d, folder %d)", c.CopyID, c.CopyID>>29, store.CopyFolder(c.CopyID))
+		}
+		seen[c.CopyID] = true
+		uids = append(uids, c.UID)
+		return nil
+	})
+	if len(uids) != 600 || uids[599] != 600 || f.UIDNext != 601 {
+		t.Fatalf("%d copies, last uid %v, folder %+v", len(uids), uids[len(uids)-1:], f)
 	}
 }

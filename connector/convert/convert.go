@@ -120,15 +120,17 @@ type base64Lines struct {
 }
 
 func (b *base64Lines) Write(p []byte) (int, error) {
-	for _, c := range p {
-		if b.fill >= len(b.buf)-2 {
+	n := len(p)
+	for len(p) > 0 {
+		if b.fill > len(b.buf)-78 {
 			if err := b.flush(); err != nil {
 				return 0, err
 			}
 		}
-		b.buf[b.fill] = c
-		b.fill++
-		b.col++
+		k := copy(b.buf[b.fill:b.fill+76-b.col], p)
+		p = p[k:]
+		b.fill += k
+		b.col += k
 		if b.col == 76 {
 			b.buf[b.fill] = '\r'
 			b.buf[b.fill+1] = '\n'
@@ -136,7 +138,7 @@ func (b *base64Lines) Write(p []byte) (int, error) {
 			b.col = 0
 		}
 	}
-	return len(p), nil
+	return n, nil
 }
 
 func (b *base64Lines) flush() error {
@@ -309,14 +311,8 @@ func Convert(it *item.Item, refs []blob.Ref) (*Message, error) {
 	}
 
 	boundary := boundaryFor(it)
-	textBody, err := textBody(it, refs)
-	if err != nil {
-		return nil, err
-	}
-	htmlBody, err := htmlBody(it, refs)
-	if err != nil {
-		return nil, err
-	}
+	v := makeView(it, refs)
+	textBody, htmlBody := textBody(&v), htmlBody(&v)
 	msg := &Message{}
 	var buf bytes.Buffer
 	c.w = &buf

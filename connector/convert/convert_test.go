@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -15,6 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/custos-archive/custos/connector/convert"
@@ -297,11 +299,17 @@ func TestGoMessageParses(t *testing.T) {
 }
 
 func TestBase64Len(t *testing.T) {
-	for _, n := range []int64{0, 1, 2, 3, 56, 57, 58, 114, 1000, 1 << 20} {
+	for _, n := range []int64{0, 1, 2, 3, 56, 57, 58, 114, 1000, 3071, 3072, 3073, 1 << 20} {
+		data := make([]byte, n)
+		for i := range data {
+			data[i] = byte(i*7 + i>>8)
+		}
 		m := &convert.Message{Skeleton: []byte("ab"), Holes: []convert.Hole{{Offset: 1, SHA256: "x", Size: n}}}
 		var buf bytes.Buffer
 		_, err := m.Render(&buf, func(string) (io.ReadCloser, error) {
-			return io.NopCloser(bytes.NewReader(make([]byte, n))), nil
+			// One byte per read at first, then the rest: the line breaker
+			// must not depend on how the encoder's writes are cut.
+			return io.NopCloser(io.MultiReader(iotest.OneByteReader(bytes.NewReader(data[:n/3])), bytes.NewReader(data[n/3:]))), nil
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -309,10 +317,19 @@ func TestBase64Len(t *testing.T) {
 		if int64(buf.Len()) != m.Size() {
 			t.Errorf("n=%d: rendered %d bytes, Size() = %d", n, buf.Len(), m.Size())
 		}
-		for _, line := range strings.Split(strings.TrimSuffix(buf.String()[1:buf.Len()-1], "\r\n"), "\r\n") {
-			if len(line) > 76 {
-				t.Errorf("n=%d: base64 line of %d chars", n, len(line))
+		body := buf.String()[1 : buf.Len()-1]
+		if n > 0 && !strings.HasSuffix(body, "\r\n") {
+			t.Errorf("n=%d: base64 does not end with CRLF", n)
+		}
+		lines := strings.Split(strings.TrimSuffix(body, "\r\n"), "\r\n")
+		for i, line := range lines {
+			if len(line) > 76 || i < len(lines)-1 && len(line) != 76 {
+				t.Errorf("n=%d: base64 line %d of %d chars", n, i, len(line))
 			}
+		}
+		got, err := base64.StdEncoding.DecodeString(strings.Join(lines, ""))
+		if err != nil || !bytes.Equal(got, data) {
+			t.Errorf("n=%d: base64 decodes to %d bytes (%v), not the attachment", n, len(got), err)
 		}
 	}
 }

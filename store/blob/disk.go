@@ -24,6 +24,7 @@ type Disk struct {
 	dir     string
 	mu      sync.Mutex
 	pending []string // files and folders written since the last Sync
+	made    sync.Map // fan-out folders known to exist
 }
 
 // OpenDisk opens (creating if needed) a disk blob store in dir.
@@ -72,9 +73,12 @@ func (d *Disk) Put(ctx context.Context, r io.Reader) (Ref, error) {
 		return fail(err)
 	}
 	dir := filepath.Dir(final)
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		os.Remove(tmp)
-		return Ref{}, fmt.Errorf("storing blob: %w", err)
+	if _, ok := d.made.Load(dir); !ok {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			os.Remove(tmp)
+			return Ref{}, fmt.Errorf("storing blob: %w", err)
+		}
+		d.made.Store(dir, true)
 	}
 	if err := os.Rename(tmp, final); err != nil {
 		os.Remove(tmp)
