@@ -53,7 +53,7 @@ func BenchmarkSearch1M(b *testing.B) {
 			u := demo.SyntheticUser(i)
 			st.PutUser(ctx, store.User{Email: u.Email, Name: u.Name, Phones: []string{u.Phone}})
 		}
-		p, _ := archive.New(st, archive.Options{Normalizer: norm, BatchSize: 2000})
+		p, _ := archive.New(st, archive.Options{Normalizer: norm})
 		pr, pw := io.Pipe()
 		go func() { pw.CloseWithError(demo.WriteSynthetic(pw, n, users, 33, 0, 42)) }()
 		start := time.Now()

@@ -57,6 +57,9 @@ func Document(it *item.Item, attText string) store.Doc {
 	}
 	d.AttNames = IndexText(strings.Join(names, "\n"))
 	d.AttText = IndexText(attText)
+	for _, col := range []*string{&d.Sender, &d.Recipients, &d.Subject, &d.Body, &d.AttNames, &d.AttText} {
+		*col = withPairs(*col)
+	}
 	return d
 }
 

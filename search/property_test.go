@@ -18,7 +18,12 @@ import (
 )
 
 var propWords = []string{"price", "prices", "priced", "order", "deal", "café", "cafe", "naïve", "bond", "yield",
-	"urgent", "q3", "4.35", "合同", "已经", "签好", "发货", "عقد", "البيع", "meeting", "tomorrow", "alpha", "alphabet"}
+	"urgent", "q3", "4.35", "合同", "已经", "签好", "发货", "عقد", "البيع", "meeting", "tomorrow", "alpha", "alphabet",
+	"you", "to", "the", "that"}
+
+// commonPropWords are the common words of propWords, whose phrases the
+// index answers with pair tokens.
+var commonPropWords = []string{"you", "to", "the", "that"}
 
 type person struct{ name, phone, email string }
 
@@ -103,6 +108,10 @@ func randQuery(r *rand.Rand, depth int) string {
 		w := []rune(word())
 		return strings.TrimRight(string(w[:max(1, len(w)/2)]), ".") + "*"
 	case 1:
+		if r.IntN(2) == 0 {
+			common := func() string { return commonPropWords[r.IntN(len(commonPropWords))] }
+			return `"` + strings.Join([]string{common(), common(), common()}[:2+r.IntN(2)], " ") + `"`
+		}
 		return `"` + word() + " " + word() + `"`
 	case 2:
 		return "from:" + []string{"alice", `"+1 (202) 555-0144"`, "12025550143", "carol@corp.example", "王伟", "dana*"}[r.IntN(6)]

@@ -15,6 +15,9 @@ import (
 // Store is what search needs of the archive's store.
 type Store interface {
 	Search(ctx context.Context, q store.SearchQuery) (*store.SearchResult, error)
+	// IndexHasPairs reports whether every item is indexed with the tokens
+	// of its adjacent common words (see usePairs).
+	IndexHasPairs() bool
 }
 
 // Engine answers KQL queries over the archive.
@@ -95,6 +98,9 @@ func (e *Engine) Search(ctx context.Context, r Request) (*Result, error) {
 		r.Limit = 20
 	}
 	r.Limit = min(r.Limit, 1000)
+	if e.st.IndexHasPairs() {
+		cond = usePairs(cond)
+	}
 	sr, err := e.st.Search(ctx, store.SearchQuery{Cond: cond, Mailboxes: r.Mailboxes, Oldest: r.Oldest, Limit: r.Limit, Offset: r.Offset, Stats: r.Stats})
 	if err != nil {
 		return nil, err
@@ -135,6 +141,10 @@ func highlightTerms(c store.Cond) func(string) bool {
 	var walk func(store.Cond, bool)
 	add := func(m store.Match) {
 		for i, t := range m.Tokens {
+			if a, b, ok := strings.Cut(t, pairSep); ok {
+				exact[a], exact[b] = true, true
+				continue
+			}
 			if i == len(m.Tokens)-1 && m.Prefix {
 				prefixes = append(prefixes, t)
 			} else {

@@ -50,6 +50,7 @@ type Store struct {
 	blobs blob.Store
 	log   *slog.Logger
 	now   func() time.Time
+	pairs bool // the index has common-word pairs for every item
 }
 
 // Options tune Open.
@@ -97,6 +98,10 @@ func Open(ctx context.Context, dir string, opt Options) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	if err := s.r.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM index_features WHERE name = 'pairs')`).Scan(&s.pairs); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("reading the index's features: %w", err)
+	}
 	return s, nil
 }
 
@@ -104,6 +109,11 @@ func Open(ctx context.Context, dir string, opt Options) (*Store, error) {
 func (s *Store) Close() error {
 	return errors.Join(s.w.Close(), s.r.Close())
 }
+
+// IndexHasPairs reports whether the full-text index holds the tokens of
+// adjacent common words for every item (archives created since they came;
+// see package search).
+func (s *Store) IndexHasPairs() bool { return s.pairs }
 
 // Dir returns the data folder.
 func (s *Store) Dir() string { return s.dir }

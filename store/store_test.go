@@ -159,3 +159,33 @@ func TestCopyIDsOfOneSecond(t *testing.T) {
 		t.Fatalf("%d copies, last uid %v, folder %+v", len(uids), uids[len(uids)-1:], f)
 	}
 }
+
+// TestPrivateUseTokens checks that the index keeps a private-use character
+// inside a token (package search joins common-word pairs with U+E000): the
+// pair token finds only the copy indexed with it, not one whose words are
+// the same two words side by side.
+func TestPrivateUseTokens(t *testing.T) {
+	ctx := context.Background()
+	st := open(t, t.TempDir())
+	if !st.IndexHasPairs() {
+		t.Fatal("a new archive does not record that its index has pairs")
+	}
+	st.PutUser(ctx, store.User{Email: "a@x.example", Name: "A"})
+	idx, _ := st.MailboxIndex(ctx)
+	withPair, words := newItem("pair"), newItem("words")
+	withPair.Mailboxes, words.Mailboxes = []int64{idx["a@x.example"]}, []int64{idx["a@x.example"]}
+	withPair.Doc.Body = "you to you\ue000to"
+	words.Doc.Body = "you to"
+	if _, err := st.Archive(ctx, []store.NewItem{withPair, words}, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		toks []string
+		want int64
+	}{{[]string{"you\ue000to"}, 1}, {[]string{"you", "to"}, 2}, {[]string{"you"}, 2}} {
+		res, err := st.Search(ctx, store.SearchQuery{Cond: store.Match{Tokens: c.toks}})
+		if err != nil || res.Total != c.want {
+			t.Errorf("%q: %v hits (%v), want %d", c.toks, res.Total, err, c.want)
+		}
+	}
+}
