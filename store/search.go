@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"sort"
 	"strings"
@@ -164,8 +165,11 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) (*SearchResult, error
 			}
 		}
 		if q.Stats {
-			err = s.scanCounts(ctx, counts, `SELECT (rowid >> ?) & ?, COUNT(*) FROM items_fts WHERE items_fts MATCH ?`+live+` GROUP BY 1`,
-				copySeqBits, maxCopyFolder, expr)
+			var fc sql.NullString
+			err = s.r.QueryRowContext(ctx, `SELECT folder_counts(rowid) FROM items_fts WHERE items_fts MATCH ?`+live, expr).Scan(&fc)
+			if err == nil {
+				err = parseFolderCounts(fc.String, counts)
+			}
 			for _, n := range counts {
 				res.Total += n
 			}
