@@ -25,5 +25,5 @@ echo "== go vet"
 go vet ./...
 echo "== go test"
 go test -count=1 -timeout 30m ./...
-echo "== go test -race (format and store packages)"
-go test -count=1 -race -timeout 20m ./item/... ./connector/... ./store/... ./directory/... ./export/... 2>&1 | tail -n 20
+echo "== go test -race (format, store, pipeline and IMAP packages)"
+go test -count=1 -race -timeout 20m ./item/... ./connector/... ./store/... ./directory/... ./export/... ./archive/... ./imapserver/... 2>&1 | tail -n 24
