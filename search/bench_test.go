@@ -110,6 +110,7 @@ func BenchmarkSearch1M(b *testing.B) {
 			}
 			b.Logf("%-21s %-60q hits %7d  p50 %8.2f ms  p99 %8.2f ms", name, q.q, total, ms(p50), ms(p99))
 			b.ReportMetric(ms(p50), name+"_p50_ms")
+			b.ReportMetric(ms(p99), name+"_p99_ms")
 		}
 	}
 }
