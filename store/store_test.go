@@ -2,8 +2,10 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -187,5 +189,35 @@ func TestPrivateUseTokens(t *testing.T) {
 		if err != nil || res.Total != c.want {
 			t.Errorf("%q: %v hits (%v), want %d", c.toks, res.Total, err, c.want)
 		}
+	}
+}
+
+// TestPairsOnlyFromTheStart checks that an archive that held items before
+// the common-word pairs came does not claim them: migration 0008, run over
+// such an archive (simulated by undoing it), records no pairs.
+func TestPairsOnlyFromTheStart(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	st := open(t, dir)
+	st.PutUser(ctx, store.User{Email: "a@x.example", Name: "A"})
+	idx, _ := st.MailboxIndex(ctx)
+	n := newItem("1")
+	n.Mailboxes = []int64{idx["a@x.example"]}
+	if _, err := st.Archive(ctx, []store.NewItem{n}, nil); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "custos.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`DROP TABLE index_features`, `DELETE FROM schema_migrations WHERE version = 8`} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	if open(t, dir).IndexHasPairs() {
+		t.Fatal("an archive with items from before the pairs claims them")
 	}
 }
