@@ -396,3 +396,31 @@ func TestBadMappingChangesNothing(t *testing.T) {
 		t.Fatalf("stored mapping changed: %q %v", csv, err)
 	}
 }
+
+// TestBatchCutByBytes checks that a batch whose items carry more inline
+// attachment bytes than BatchBytes is committed early, and that nothing is
+// lost by it.
+func TestBatchCutByBytes(t *testing.T) {
+	e := newEnv(t)
+	e.users(alice, bob)
+	var batches int
+	p, err := archive.New(e.st, archive.Options{BatchSize: 100, BatchBytes: 2500, Progress: func(archive.Progress) { batches++ }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	w := item.NewWriter(&buf)
+	for i := range 10 {
+		it := chat(fmt.Sprint("big-", i), withEmail(alice), withEmail(bob))
+		it.Attachments = []item.Attachment{{Name: "a.bin", ContentType: "application/octet-stream", Data: bytes.Repeat([]byte{byte(i)}, 1000)}}
+		w.Write(it)
+	}
+	rep, err := p.Import(context.Background(), &buf, "items.jsonl", t.TempDir(), item.WhatsApp, archive.Mapping{Auto: true})
+	if err != nil || rep.Imported != 10 || rep.Copies != 20 {
+		t.Fatalf("import: %v %+v", err, rep)
+	}
+	// 1,000 bytes each: a batch is cut at the third item.
+	if batches != 4 {
+		t.Fatalf("%d batches, want 4 (3+3+3+1 items)", batches)
+	}
+}
