@@ -189,3 +189,16 @@ func AttachmentText(ctx context.Context, bs blob.Store, it *item.Item) (string, 
 	}
 	return b.String(), nil
 }
+
+// Reindex rewrites every copy's full-text row from its stored item with
+// the current index text (adding, for one, the common-word pairs to an
+// archive made before them). progress, when set, gets the copies done.
+func Reindex(ctx context.Context, st *store.Store, progress func(done int64)) (int64, error) {
+	return st.Reindex(ctx, func(ctx context.Context, si store.StoredItem) (store.Doc, error) {
+		att, err := AttachmentText(ctx, st.Blobs(), si.Item)
+		if err != nil {
+			return store.Doc{}, err
+		}
+		return Document(si.Item, att), nil
+	}, progress)
+}

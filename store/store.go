@@ -26,6 +26,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/custos-archive/custos/store/blob"
@@ -50,7 +51,7 @@ type Store struct {
 	blobs blob.Store
 	log   *slog.Logger
 	now   func() time.Time
-	pairs bool // the index has common-word pairs for every item
+	pairs atomic.Bool // the index has common-word pairs for every item
 }
 
 // Options tune Open.
@@ -98,10 +99,12 @@ func Open(ctx context.Context, dir string, opt Options) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
-	if err := s.r.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM index_features WHERE name = 'pairs')`).Scan(&s.pairs); err != nil {
+	var pairs bool
+	if err := s.r.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM index_features WHERE name = 'pairs')`).Scan(&pairs); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("reading the index's features: %w", err)
 	}
+	s.pairs.Store(pairs)
 	return s, nil
 }
 
@@ -113,7 +116,7 @@ func (s *Store) Close() error {
 // IndexHasPairs reports whether the full-text index holds the tokens of
 // adjacent common words for every item (archives created since they came;
 // see package search).
-func (s *Store) IndexHasPairs() bool { return s.pairs }
+func (s *Store) IndexHasPairs() bool { return s.pairs.Load() }
 
 // Dir returns the data folder.
 func (s *Store) Dir() string { return s.dir }

@@ -221,3 +221,57 @@ func TestPairsOnlyFromTheStart(t *testing.T) {
 		t.Fatal("an archive with items from before the pairs claims them")
 	}
 }
+
+// TestReindexSkipsCopiesGoneMeanwhile removes a copy while Reindex is
+// reading (as a purge would) and checks that no index row comes back for
+// it, while the other copies get their new rows.
+func TestReindexSkipsCopiesGoneMeanwhile(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	st := open(t, dir)
+	st.PutUser(ctx, store.User{Email: "a@x.example", Name: "A"})
+	idx, _ := st.MailboxIndex(ctx)
+	var batch []store.NewItem
+	for i := range 3 {
+		n := newItem(fmt.Sprint(i))
+		n.Mailboxes = []int64{idx["a@x.example"]}
+		n.Doc.Body = "old"
+		batch = append(batch, n)
+	}
+	if _, err := st.Archive(ctx, batch, nil); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "custos.db")+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var gone int64
+	n, err := st.Reindex(ctx, func(ctx context.Context, si store.StoredItem) (store.Doc, error) {
+		if si.Item.SourceID == "1" {
+			if err := db.QueryRowContext(ctx, `DELETE FROM copies WHERE item_id = ? RETURNING id`, si.ID).Scan(&gone); err != nil {
+				return store.Doc{}, err
+			}
+		}
+		return store.Doc{Body: "new"}, nil
+	}, nil)
+	if err != nil || n != 3 {
+		t.Fatalf("reindex: %d copies, %v", n, err)
+	}
+	count := func(q string, args ...any) int64 {
+		var c int64
+		if err := db.QueryRowContext(ctx, q, args...).Scan(&c); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	if c := count(`SELECT COUNT(*) FROM items_fts WHERE rowid = ?`, gone); c != 0 {
+		t.Errorf("the copy removed during the rebuild is back in the index")
+	}
+	if c := count(`SELECT COUNT(*) FROM items_fts WHERE items_fts MATCH 'new'`); c != 2 {
+		t.Errorf("%d copies indexed anew, want 2", c)
+	}
+	if c := count(`SELECT COUNT(*) FROM items_fts WHERE items_fts MATCH 'old'`); c != 0 {
+		t.Errorf("%d old index rows left", c)
+	}
+}

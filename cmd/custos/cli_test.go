@@ -240,6 +240,22 @@ func TestSearchCLI(t *testing.T) {
 	if code == 0 || !strings.Contains(errs, "column 7: unclosed quote") {
 		t.Fatalf("bad query: %d %s", code, errs)
 	}
+	// Rebuilding the index changes no result, and is audited.
+	_, before, _ := custos(t, "--data", data, "--json", "search", "price OR 合同 OR \"can you\"")
+	code, out, errs = custos(t, "--data", data, "--json", "index", "rebuild")
+	var rb struct {
+		Copies int64
+		Pairs  bool
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &rb) != nil || rb.Copies == 0 || !rb.Pairs {
+		t.Fatalf("index rebuild: %d %s %s", code, out, errs)
+	}
+	if _, after, _ := custos(t, "--data", data, "--json", "search", "price OR 合同 OR \"can you\""); after != before {
+		t.Fatalf("results changed by the rebuild:\n%s\n%s", before, after)
+	}
+	if code, out, _ := custos(t, "--data", data, "audit", "search", "--action", "index.rebuild"); code != 0 || !strings.Contains(out, "index.rebuild") {
+		t.Fatalf("rebuild not audited: %s", out)
+	}
 }
 
 func TestCaptureCLI(t *testing.T) {

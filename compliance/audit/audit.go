@@ -41,6 +41,7 @@ const (
 	Import           = "import"
 	QuarantineReplay = "quarantine.replay"
 	Search           = "search"
+	IndexRebuild     = "index.rebuild"
 	Export           = "export"
 	HoldPlace        = "hold.place"
 	HoldRelease      = "hold.release"
