@@ -20,8 +20,10 @@ with the index text of this version of Custos. An archive created before the
 common-word pairs (which make phrases such as "you to" fast; see docs/search.md)
 gets them, and its searches use them once the rebuild is done.
 
-It may run while Custos archives and purges; interrupted, run it again. It
-takes about as long as archiving the items did. Recorded in the audit log.`,
+It may run while Custos archives and purges; interrupted, run it again. At
+the end the index is merged into one segment, during which archiving waits
+(9 s at 1.2 million copies). A million copies take about 4 minutes on two
+cores. Recorded in the audit log.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runIndexRebuild(cmd.Context(), g)
