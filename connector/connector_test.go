@@ -3,10 +3,13 @@ package connector_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -291,5 +294,62 @@ func TestAuditRecords(t *testing.T) {
 	}
 	if changes != 8 || runs != 1 || failures != 1 {
 		t.Fatalf("audit: %d changes, %d runs, %d failures; want 8, 1, 1", changes, runs, failures)
+	}
+}
+
+// TestAnotherProcessRunning checks that a connector another live process
+// is running is not run a second time, and is taken over at once when that
+// process dies, or when it has been silent too long.
+func TestAnotherProcessRunning(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.create("en")
+	e.capture(0, 50, false)
+	c, err := e.st.Connector(ctx, "en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(e.st.Dir(), "custos.db")+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	host, _ := os.Hostname()
+	running := func(pid int, silent time.Duration) {
+		t.Helper()
+		now := time.Now()
+		if _, err := db.ExecContext(ctx, `INSERT INTO connector_runs (connector_id, started_at, status, trigger, host, pid, heartbeat_at)
+			VALUES (?, ?, 'running', 'schedule', ?, ?, ?)`, c.ID, now.Add(-time.Hour).UnixMilli(), host, pid, now.Add(-silent).UnixMilli()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	other := exec.Command("sleep", "60")
+	if err := other.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer other.Process.Kill()
+	running(other.Process.Pid, time.Second)
+	before, _ := e.st.Runs(ctx, c.ID, 100)
+	var busy *store.BusyError
+	if _, err := e.m.Run(ctx, "en", "manual"); !errors.As(err, &busy) || busy.Run.Owner.PID != other.Process.Pid {
+		t.Fatalf("run while process %d runs the connector: %v", other.Process.Pid, err)
+	}
+	if after, _ := e.st.Runs(ctx, c.ID, 100); len(after) != len(before) || e.folderCount("alice@corp.example") != 0 {
+		t.Fatalf("a refused run recorded a run or filed items")
+	}
+	other.Process.Kill()
+	other.Wait()
+	run, err := e.m.Run(ctx, "en", "manual")
+	if err != nil || run.Imported != 50 {
+		t.Fatalf("run after the other process died: %+v %v", run, err)
+	}
+	runs, _ := e.st.Runs(ctx, c.ID, 2)
+	if len(runs) != 2 || runs[1].Status != "interrupted" {
+		t.Fatalf("the dead process's run was not marked interrupted: %+v", runs)
+	}
+	// A live process silent longer than the lease is taken over too.
+	running(os.Getppid(), 2*time.Minute)
+	if _, err := e.m.Run(ctx, "en", "manual"); err != nil {
+		t.Fatalf("run after a silent process: %v", err)
 	}
 }

@@ -18,7 +18,8 @@ import (
 // PageSize is how many items a run fetches and commits at a time.
 const PageSize = 500
 
-// ErrBusy is returned when the connector is already running in this process.
+// ErrBusy is returned when the connector is already running in this
+// process; another process running it gives a *store.BusyError.
 var ErrBusy = errors.New("the connector is already running")
 
 // Run runs a connector now: it pulls everything captured since its
@@ -47,10 +48,13 @@ func (m *Manager) Run(ctx context.Context, name, trigger string) (store.Run, err
 		m.mu.Unlock()
 	}()
 
-	runID, err := m.st.StartRun(ctx, c.ID, trigger, -1)
+	runID, err := m.st.StartRun(ctx, c.ID, trigger, -1, thisProcess(), deadRun)
 	if err != nil {
 		return store.Run{}, err
 	}
+	beat, stopBeat := context.WithCancel(ctx)
+	defer stopBeat()
+	go m.heartbeat(beat, runID)
 	// Fixing the mapping fixes the past: items this connector quarantined
 	// that now map (a corrected CSV, a new mailbox) are filed first.
 	if rep, err := m.p.ReplayMapping(ctx, MappingName(c.Name)); err != nil {
@@ -276,7 +280,11 @@ func (m *Manager) Scheduler(ctx context.Context, tick time.Duration) {
 			for _, c := range cs {
 				if c.State == StateActive && !c.NextRunAt.IsZero() && !c.NextRunAt.After(m.now()) {
 					go func(name string) {
-						if _, err := m.Run(ctx, name, "schedule"); err != nil && !errors.Is(err, ErrBusy) {
+						var busy *store.BusyError
+						switch _, err := m.Run(ctx, name, "schedule"); {
+						case errors.As(err, &busy):
+							m.log.Info("connector run skipped: another process is running it", "connector", name, "err", err)
+						case err != nil && !errors.Is(err, ErrBusy):
 							m.log.Warn("connector run failed", "connector", name, "err", err)
 						}
 					}(c.Name)

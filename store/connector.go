@@ -138,18 +138,72 @@ type Run struct {
 	Errors      string    `json:"errors,omitempty"`
 }
 
-// StartRun records a new run. A run of the connector still marked running
-// (its process died) is marked interrupted: its counts stay, as every
-// committed batch updated them.
-func (s *Store) StartRun(ctx context.Context, connectorID int64, trigger string, total int64) (int64, error) {
+// RunOwner is the process running a run.
+type RunOwner struct {
+	Host string
+	PID  int
+}
+
+// RunningRun is a run of a connector still marked running.
+type RunningRun struct {
+	ID        int64
+	Owner     RunOwner
+	Started   time.Time
+	Heartbeat time.Time     // when its process last said it was alive
+	Silent    time.Duration // since then, by the store's clock
+}
+
+// BusyError is returned by StartRun when another process is running the
+// connector.
+type BusyError struct {
+	Connector int64
+	Run       RunningRun
+}
+
+func (e *BusyError) Error() string {
+	return fmt.Sprintf("the connector is being run by process %d on %s (run %d, started %s, alive at %s): wait for it to finish",
+		e.Run.Owner.PID, e.Run.Owner.Host, e.Run.ID, e.Run.Started.UTC().Format(time.RFC3339), e.Run.Heartbeat.UTC().Format(time.RFC3339))
+}
+
+// StartRun records a new run by owner. A run of the connector still marked
+// running is taken over — marked interrupted, its counts kept, as every
+// committed batch updated them — when dead says its process is gone;
+// otherwise StartRun returns a *BusyError and records nothing.
+func (s *Store) StartRun(ctx context.Context, connectorID int64, trigger string, total int64, owner RunOwner, dead func(RunningRun) bool) (int64, error) {
 	var id int64
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE connector_runs SET status = 'interrupted', finished_at = ? WHERE connector_id = ? AND status = 'running'`,
-			s.now().UnixMilli(), connectorID); err != nil {
+		rows, err := tx.QueryContext(ctx, `SELECT id, host, pid, started_at, heartbeat_at FROM connector_runs WHERE connector_id = ? AND status = 'running'`, connectorID)
+		if err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO connector_runs (connector_id, started_at, status, trigger, total) VALUES (?, ?, 'running', ?, ?)`,
-			connectorID, s.now().UnixMilli(), trigger, total)
+		var running []RunningRun
+		for rows.Next() {
+			var r RunningRun
+			var started, beat int64
+			if err := rows.Scan(&r.ID, &r.Owner.Host, &r.Owner.PID, &started, &beat); err != nil {
+				rows.Close()
+				return err
+			}
+			r.Started, r.Heartbeat = time.UnixMilli(started), time.UnixMilli(max(beat, started))
+			r.Silent = s.now().Sub(r.Heartbeat)
+			running = append(running, r)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, r := range running {
+			if !dead(r) {
+				return &BusyError{Connector: connectorID, Run: r}
+			}
+		}
+		now := s.now().UnixMilli()
+		if _, err := tx.ExecContext(ctx, `UPDATE connector_runs SET status = 'interrupted', finished_at = ? WHERE connector_id = ? AND status = 'running'`,
+			now, connectorID); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO connector_runs (connector_id, started_at, status, trigger, total, host, pid, heartbeat_at) VALUES (?, ?, 'running', ?, ?, ?, ?, ?)`,
+			connectorID, now, trigger, total, owner.Host, owner.PID, now)
 		if err != nil {
 			return err
 		}
@@ -157,6 +211,14 @@ func (s *Store) StartRun(ctx context.Context, connectorID int64, trigger string,
 		return nil
 	})
 	return id, err
+}
+
+// Heartbeat records that the run's process is alive.
+func (s *Store) Heartbeat(ctx context.Context, runID int64) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE connector_runs SET heartbeat_at = ? WHERE id = ?`, s.now().UnixMilli(), runID)
+		return err
+	})
 }
 
 // FinishRun ends a run with a status and error text, and sets the
@@ -276,8 +338,8 @@ func applyCheckpoint(ctx context.Context, tx *sql.Tx, cp *Checkpoint, batch []Ne
 	}
 	fetched := int64(len(batch) + len(cp.Failures))
 	if _, err := tx.ExecContext(ctx, `UPDATE connector_runs SET fetched = fetched + ?, imported = imported + ?, duplicates = duplicates + ?,
-		copies = copies + ?, unmapped = unmapped + ?, failed = failed + ? WHERE id = ?`,
-		fetched, imported, dups, copies, unmapped, int64(len(cp.Failures)), cp.Run); err != nil {
+		copies = copies + ?, unmapped = unmapped + ?, failed = failed + ?, heartbeat_at = ? WHERE id = ?`,
+		fetched, imported, dups, copies, unmapped, int64(len(cp.Failures)), now.UnixMilli(), cp.Run); err != nil {
 		return err
 	}
 	for d, t := range days {
