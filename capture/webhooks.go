@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -116,14 +117,15 @@ func (s *Site) twilioWebhook(kind twilioKind) http.HandlerFunc {
 			return
 		}
 		ctx := r.Context()
-		phones, err := s.sp.UserPhones(ctx)
-		if err != nil {
-			fail(w, http.StatusInternalServerError, problem{Error: err.Error()})
-			return
-		}
-		o := twilio.Options{Numbers: func(a string) bool { return phones[a] }, Now: time.Now().UTC()}
+		var lookupErr error
+		o := twilio.Options{Now: time.Now().UTC(), Numbers: func(a string) bool {
+			ok, err := s.sp.IsUserPhone(ctx, a)
+			lookupErr = cmp.Or(lookupErr, err)
+			return ok
+		}}
 		var rec *twilio.Record
 		var st *twilio.Status
+		var err error
 		switch kind {
 		case twilioMessage:
 			rec, st, err = twilio.ParseMessage(r.PostForm, o)
@@ -135,6 +137,12 @@ func (s *Site) twilioWebhook(kind twilioKind) http.HandlerFunc {
 				call, _ = s.sp.Item(ctx, item.EnterpriseNumber, sid)
 			}
 			rec, st, err = twilio.ParseRecording(r.PostForm, twilio.RecordingOptions{Options: o, Call: call})
+		}
+		if lookupErr != nil {
+			// Which side is the organisation's could not be told: Twilio
+			// sends the callback again.
+			fail(w, http.StatusInternalServerError, problem{Error: "looking up the organisation's numbers: " + lookupErr.Error()})
+			return
 		}
 		if errors.Is(err, twilio.ErrCallUnknown) {
 			// The call's own callback has not come yet: keep the recording's

@@ -715,22 +715,11 @@ func (s *Spool) GiveUpMedia(ctx context.Context, seq int64, idx int, reason stri
 	return s.CompleteIfReady(ctx, seq)
 }
 
-// UserPhones returns the set of registered users' numbers.
-func (s *Spool) UserPhones(ctx context.Context) (map[string]bool, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT phone FROM user_phones`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string]bool{}
-	for rows.Next() {
-		var p string
-		if err := rows.Scan(&p); err != nil {
-			return nil, err
-		}
-		out[p] = true
-	}
-	return out, rows.Err()
+// IsUserPhone reports whether a registered user has the number (E.164).
+func (s *Spool) IsUserPhone(ctx context.Context, phone string) (bool, error) {
+	var ok bool
+	err := s.r.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM user_phones WHERE phone = ?)`, phone).Scan(&ok)
+	return ok, err
 }
 
 // Item returns a captured item by source and source id.
