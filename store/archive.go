@@ -474,22 +474,33 @@ const itemColumns = `i.id, i.message_id, i.size, i.sha256, i.skeleton, i.holes, 
 // scanItem scans a row made of the lead columns, the itemColumns and the
 // tail columns, and decodes the stored item into si.
 func scanItem(r scanner, si *StoredItem, lead []any, tail ...any) error {
-	var skel []byte
-	var holes, meta string
-	var archived int64
-	dst := append(append([]any{}, lead...), &si.ID, &si.MessageID, &si.Size, &si.SHA256, &skel, &holes, &meta, &archived)
+	var raw rawItem
+	dst := append(append([]any{}, lead...), &si.ID, &si.MessageID, &si.Size, &si.SHA256, &raw.skel, &raw.holes, &raw.meta, &raw.archived)
 	if err := r.Scan(append(dst, tail...)...); err != nil {
 		return err
 	}
-	hs, err := parseHoles(holes)
+	return raw.decode(si)
+}
+
+// rawItem is an item's stored columns before decoding.
+type rawItem struct {
+	skel        []byte
+	holes, meta string
+	archived    int64
+}
+
+// decode fills si's message, item and archive time from the stored form.
+func (raw *rawItem) decode(si *StoredItem) error {
+	hs, err := parseHoles(raw.holes)
 	if err != nil {
 		return fmt.Errorf("item %d: %w", si.ID, err)
 	}
-	if skel, err = unpackSkeleton(skel); err != nil {
+	skel, err := unpackSkeleton(raw.skel)
+	if err != nil {
 		return fmt.Errorf("item %d: %w", si.ID, err)
 	}
 	si.Message = &convert.Message{Skeleton: skel, Holes: hs}
-	js, err := unpackSkeleton([]byte(meta))
+	js, err := unpackSkeleton([]byte(raw.meta))
 	if err != nil {
 		return fmt.Errorf("item %d: %w", si.ID, err)
 	}
@@ -497,7 +508,7 @@ func scanItem(r scanner, si *StoredItem, lead []any, tail ...any) error {
 	if err := json.Unmarshal(js, si.Item); err != nil {
 		return fmt.Errorf("item %d: %w", si.ID, err)
 	}
-	si.ArchivedAt = time.UnixMilli(archived).UTC()
+	si.ArchivedAt = time.UnixMilli(raw.archived).UTC()
 	return nil
 }
 

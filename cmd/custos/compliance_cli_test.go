@@ -362,3 +362,67 @@ func copyDir(t *testing.T, src string) string {
 	}
 	return dst
 }
+
+// TestVerifyItems archives the demo, checks 'custos verify' finds every
+// message intact, then damages one attachment's bytes on disk and one
+// stored message in the database (past the immutability trigger, as an
+// attacker with the file would) and checks both items are named.
+func TestVerifyItems(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "demo")
+	if code, _, errs := custos(t, "--data", data, "demo"); code != 0 {
+		t.Fatal(errs)
+	}
+	code, out, errs := custos(t, "--data", data, "verify")
+	if code != 0 || !strings.Contains(out, "every message is as archived") {
+		t.Fatalf("verify of an intact archive: %d %s %s", code, out, errs)
+	}
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(data, "custos.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var blobItem, blobSHA string
+	if err := db.QueryRow(`SELECT i.source_id, b.sha256 FROM item_blobs b JOIN items i ON i.id = b.item_id ORDER BY i.id LIMIT 1`).Scan(&blobItem, &blobSHA); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(data, "blobs", blobSHA[0:2], blobSHA[2:4], blobSHA)
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)/2] ^= 0xff
+	if err := os.WriteFile(p, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// One byte of a stored (packed) message changed.
+	var textItem string
+	if err := db.QueryRow(`SELECT source_id FROM items WHERE holes = '' ORDER BY id LIMIT 1`).Scan(&textItem); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`DROP TRIGGER items_immutable`,
+		`UPDATE items SET skeleton = substr(skeleton, 1, 40) || X'7A' || substr(skeleton, 42) WHERE source_id = '` + textItem + `'`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	code, out, _ = custos(t, "--data", data, "--json", "verify")
+	var res struct {
+		Checked  int64
+		Problems []struct {
+			SourceID string `json:"source_id"`
+			Problem  string
+		}
+	}
+	if code != 1 || json.Unmarshal([]byte(out), &res) != nil {
+		t.Fatalf("verify of a damaged archive: exit %d, %s", code, out)
+	}
+	got := map[string]string{}
+	for _, p := range res.Problems {
+		got[p.SourceID] = p.Problem
+	}
+	if len(got) != 2 || !strings.Contains(got[blobItem], "SHA-256") || got[textItem] == "" {
+		t.Fatalf("problems %+v, want %s (attachment) and %s (message)", res.Problems, blobItem, textItem)
+	}
+}

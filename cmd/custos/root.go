@@ -81,7 +81,7 @@ Start with:  custos demo`,
 	root.PersistentFlags().BoolVar(&g.json, "json", false, "print results as JSON, for scripts")
 	root.PersistentFlags().StringVar(&g.region, "region", "US", "default region for phone numbers written without a country code")
 	root.PersistentFlags().StringVar(&g.actor, "actor", defaultActor(), "who is acting, as recorded in the audit log")
-	root.AddCommand(newServeCmd(g), newUsersCmd(g), newImportCmd(g), newMailboxCmd(g), newQuarantineCmd(g), newSearchCmd(g), newCaptureCmd(g), newConnectorCmd(g), newDemoCmd(g), newDeliverCmd(g), newHoldCmd(g), newRetentionCmd(g), newDeleteCmd(g), newRecoverCmd(g), newPurgeCmd(g), newAuditCmd(g), newIndexCmd(g), newBenchCmd(g))
+	root.AddCommand(newServeCmd(g), newUsersCmd(g), newImportCmd(g), newMailboxCmd(g), newQuarantineCmd(g), newSearchCmd(g), newCaptureCmd(g), newConnectorCmd(g), newDemoCmd(g), newDeliverCmd(g), newHoldCmd(g), newRetentionCmd(g), newDeleteCmd(g), newRecoverCmd(g), newPurgeCmd(g), newAuditCmd(g), newIndexCmd(g), newVerifyCmd(g), newBenchCmd(g))
 	return root
 }
 

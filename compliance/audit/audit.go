@@ -42,6 +42,7 @@ const (
 	QuarantineReplay = "quarantine.replay"
 	Search           = "search"
 	IndexRebuild     = "index.rebuild"
+	ItemsVerify      = "items.verify"
 	Export           = "export"
 	HoldPlace        = "hold.place"
 	HoldRelease      = "hold.release"
