@@ -314,7 +314,11 @@ func Convert(it *item.Item, refs []blob.Ref) (*Message, error) {
 	v := makeView(it, refs)
 	textBody, htmlBody := textBody(&v), htmlBody(&v)
 	msg := &Message{}
+	// Sized for the headers and both bodies with their quoted-printable
+	// growth, so the buffer is not grown by doubling (that was a fifth of
+	// the pipeline's allocated bytes).
 	var buf bytes.Buffer
+	buf.Grow(2048 + (len(textBody)+len(htmlBody))*9/8)
 	c.w = &buf
 
 	alt := "alt-" + boundary
