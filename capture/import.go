@@ -1,11 +1,8 @@
 package capture
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/custos-archive/custos/capture/spool"
@@ -77,25 +74,10 @@ func (im *Importer) Flush(ctx context.Context) error {
 // store and leaves blob refs in the item.
 func storeAttachments(ctx context.Context, bs blob.Store, it *item.Item, dir string) error {
 	for _, a := range it.AllAttachments() {
-		var ref blob.Ref
-		var err error
-		switch {
-		case a.Blob != "":
+		if a.Blob != "" {
 			continue
-		case a.Path != "":
-			p := a.Path
-			if !filepath.IsAbs(p) {
-				p = filepath.Join(dir, p)
-			}
-			f, ferr := os.Open(p)
-			if ferr != nil {
-				return fmt.Errorf("attachment %q: %w", a.Name, ferr)
-			}
-			ref, err = bs.Put(ctx, f)
-			f.Close()
-		default:
-			ref, err = bs.Put(ctx, bytes.NewReader(a.Data))
 		}
+		ref, err := blob.PutAttachment(ctx, bs, a, dir)
 		if err != nil {
 			return fmt.Errorf("attachment %q: %w", a.Name, err)
 		}

@@ -1,12 +1,9 @@
 package convert
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/custos-archive/custos/item"
@@ -49,18 +46,10 @@ func storeOne(ctx context.Context, bs blob.Store, a *item.Attachment, dir string
 			return blob.Ref{}, fmt.Errorf("%w: %v", ErrAttachment, err)
 		}
 		return blob.Ref{SHA256: h, Size: n}, nil
-	case a.Path != "":
-		p := a.Path
-		if !filepath.IsAbs(p) {
-			p = filepath.Join(dir, p)
-		}
-		f, err := os.Open(p)
-		if err != nil {
-			return blob.Ref{}, fmt.Errorf("%w: %v", ErrAttachment, err)
-		}
-		defer f.Close()
-		return bs.Put(ctx, f)
-	default:
-		return bs.Put(ctx, bytes.NewReader(a.Data))
 	}
+	ref, err := blob.PutAttachment(ctx, bs, a, dir)
+	if errors.Is(err, blob.ErrUnreadable) {
+		return blob.Ref{}, fmt.Errorf("%w: %v", ErrAttachment, err)
+	}
+	return ref, err
 }
