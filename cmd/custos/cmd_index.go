@@ -6,7 +6,6 @@ import (
 
 	"github.com/custos-archive/custos/compliance/audit"
 	"github.com/custos-archive/custos/search"
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 )
 
@@ -38,18 +37,13 @@ func runIndexRebuild(ctx context.Context, g *globals) error {
 		return err
 	}
 	defer st.Close()
-	var progress func(int64)
-	if g.interactive() {
-		c, err := st.Counts(ctx)
-		if err != nil {
-			return err
-		}
-		bar := progressbar.NewOptions64(c.Copies, progressbar.OptionSetWriter(g.stderr), progressbar.OptionSetDescription("reindexing"),
-			progressbar.OptionShowCount(), progressbar.OptionSetPredictTime(true))
-		defer bar.Finish()
-		progress = func(done int64) { bar.Set64(done) }
+	c, err := st.Counts(ctx)
+	if err != nil {
+		return err
 	}
+	progress, done := g.progress(c.Copies, "reindexing")
 	n, err := search.Reindex(ctx, st, progress)
+	done()
 	if err := g.record(context.WithoutCancel(ctx), st, audit.Entry{Action: audit.IndexRebuild, Object: "archive", Details: map[string]any{"copies": n}}, err); err != nil {
 		return err
 	}

@@ -6,7 +6,6 @@ import (
 
 	"github.com/custos-archive/custos/compliance/audit"
 	"github.com/custos-archive/custos/store"
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 )
 
@@ -34,23 +33,14 @@ func runVerify(ctx context.Context, g *globals) error {
 		return err
 	}
 	defer st.Close()
-	var progress func(int64)
-	var bar *progressbar.ProgressBar
-	if g.interactive() {
-		c, err := st.Counts(ctx)
-		if err != nil {
-			return err
-		}
-		bar = progressbar.NewOptions64(c.Items, progressbar.OptionSetWriter(g.stderr), progressbar.OptionSetDescription("verifying"),
-			progressbar.OptionShowCount(), progressbar.OptionSetPredictTime(true))
-		progress = func(n int64) { bar.Set64(n) }
+	c, err := st.Counts(ctx)
+	if err != nil {
+		return err
 	}
+	progress, done := g.progress(c.Items, "verifying")
 	problems := []store.ItemProblem{}
 	n, err := st.VerifyItems(ctx, progress, func(p store.ItemProblem) { problems = append(problems, p) })
-	if bar != nil {
-		bar.Finish()
-		fmt.Fprintln(g.stderr)
-	}
+	done()
 	e := audit.Entry{Action: audit.ItemsVerify, Object: "archive", Details: map[string]any{"checked": n, "problems": len(problems)}}
 	if len(problems) > 0 {
 		e.Outcome = audit.Failure

@@ -13,6 +13,7 @@ import (
 	"github.com/custos-archive/custos/archive"
 	"github.com/custos-archive/custos/connector/usermap"
 	"github.com/custos-archive/custos/store"
+	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 )
@@ -126,4 +127,15 @@ func (g *globals) interactive() bool {
 	}
 	f, ok := g.stderr.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// progress returns a progress bar's setter for total steps when the output
+// is a terminal (nil otherwise), and the function that ends the bar.
+func (g *globals) progress(total int64, what string) (set func(int64), done func()) {
+	if !g.interactive() {
+		return nil, func() {}
+	}
+	bar := progressbar.NewOptions64(total, progressbar.OptionSetWriter(g.stderr), progressbar.OptionSetDescription(what),
+		progressbar.OptionShowCount(), progressbar.OptionSetPredictTime(true))
+	return func(n int64) { bar.Set64(n) }, func() { bar.Finish(); fmt.Fprintln(g.stderr) }
 }
