@@ -321,6 +321,14 @@ func bytesCut(s string, sep byte) (string, string, bool) {
 	return s, "", false
 }
 
+// forget forgets the remembered command a tagged line too long to be
+// rewritten answers.
+func (c *wireConn) forget(line []byte) {
+	if tag, _, ok := bytesCut(string(line), ' '); ok && tag != "*" && tag != "+" {
+		c.answered(tag)
+	}
+}
+
 // answered returns the remembered command of that tag, forgetting it and
 // those before it (answered already: go-imap answers in order).
 func (c *wireConn) answered(tag string) (command, bool) {
@@ -356,13 +364,21 @@ func (c *wireConn) Write(p []byte) (int, error) {
 			c.line = append(c.line, seg...)
 			if i < 0 {
 				if len(c.line) > maxHeldLine {
+					c.forget(c.line)
 					c.out = append(c.out, c.line...)
 					c.keepTail(c.line)
 					c.line, c.passing = c.line[:0], true
 				}
 				continue
 			}
-			line := c.rewrite(c.line)
+			// A line too long to hold is passed as it is, however it was
+			// cut into writes.
+			line := c.line
+			if len(line) <= maxHeldLine {
+				line = c.rewrite(line)
+			} else {
+				c.forget(line)
+			}
 			c.out = append(c.out, line...)
 			c.tail = append(c.tail[:0], line...)
 			c.line = c.line[:0]
