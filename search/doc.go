@@ -30,19 +30,19 @@ func IsTextLike(contentType string) bool {
 // of its text-like attachments (see AttachmentText).
 func Document(it *item.Item, attText string) store.Doc {
 	var d store.Doc
-	d.Sender = participantText(it.Source, it.From)
+	d.Sender = withPairs(participantTokens(it.Source, it.From))
 	var rs []string
 	for _, p := range it.To {
-		rs = append(rs, participantText(it.Source, p))
+		rs = append(rs, participantTokens(it.Source, p)...)
 	}
-	d.Recipients = strings.Join(rs, " ")
+	d.Recipients = withPairs(rs)
 	// The conversation's name is a property of the thread, not message
 	// text: it goes with the subject.
 	subject := convert.Subject(it)
 	if !strings.Contains(subject, it.Conversation.Name) {
 		subject += "\n" + it.Conversation.Name
 	}
-	d.Subject = IndexText(subject)
+	d.Subject = withPairs(Tokens(subject))
 	body := []string{it.Text}
 	if it.Original != nil {
 		body = append(body, it.Original.Text)
@@ -50,26 +50,23 @@ func Document(it *item.Item, attText string) store.Doc {
 	if l := it.Location; l != nil {
 		body = append(body, l.Name, l.Address)
 	}
-	d.Body = IndexText(strings.Join(body, "\n"))
+	d.Body = withPairs(Tokens(strings.Join(body, "\n")))
 	var names []string
 	for _, a := range it.AllAttachments() {
 		names = append(names, a.Name)
 	}
-	d.AttNames = IndexText(strings.Join(names, "\n"))
-	d.AttText = IndexText(attText)
-	for _, col := range []*string{&d.Sender, &d.Recipients, &d.Subject, &d.Body, &d.AttNames, &d.AttText} {
-		*col = withPairs(*col)
-	}
+	d.AttNames = withPairs(Tokens(strings.Join(names, "\n")))
+	d.AttText = withPairs(Tokens(attText))
 	return d
 }
 
-// participantText is what a participant is found by: name, email address,
+// participantTokens are what a participant is found by: name, email address,
 // platform id, the address the message shows, and the number as E.164
 // digits and as national digits, so +1 202-555-0143, 12025550143 and
 // (202) 555-0143 all find it. The same participants come back in every
 // message of a conversation, so the text is remembered.
-func participantText(src item.Source, p item.Participant) string {
-	return participantTexts.get(participantKey{src, p}, func(k participantKey) string {
+func participantTokens(src item.Source, p item.Participant) []string {
+	return participantTokenMemo.get(participantKey{src, p}, func(k participantKey) []string {
 		addr := convert.Address(k.src, k.p)
 		toks := Tokens(strings.Join([]string{k.p.Name, k.p.Email, k.p.ID, addr}, " "))
 		toks = append(toks, PhoneTokens(k.p.Phone)...)
@@ -79,7 +76,7 @@ func participantText(src item.Source, p item.Participant) string {
 		}
 		// The address shown is often the email property, and the number
 		// is in it: each token once (a third fewer index entries).
-		return strings.Join(uniq(toks), " ")
+		return uniq(toks)
 	})
 }
 
@@ -100,7 +97,7 @@ type participantKey struct {
 	p   item.Participant
 }
 
-var participantTexts = newMemo[participantKey, string](100_000)
+var participantTokenMemo = newMemo[participantKey, []string](100_000)
 
 // AddressToken is the single token a whole email address is indexed under,
 // so from:alice@corp.example is one lookup rather than a phrase of words

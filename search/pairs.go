@@ -35,12 +35,17 @@ var commonWords = func() map[string]bool {
 // pairToken is the token of two adjacent common words.
 func pairToken(a, b string) string { return a + pairSep + b }
 
-// withPairs returns a column's token stream (tokens separated by spaces)
-// followed by the pair tokens of its adjacent common words.
-func withPairs(stream string) string {
-	toks := strings.Fields(stream)
+// withPairs returns a column's token stream as the index stores it: the
+// tokens separated by spaces, followed by the pair tokens of its adjacent
+// common words.
+func withPairs(toks []string) string {
 	var b strings.Builder
-	b.WriteString(stream)
+	for i, t := range toks {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(t)
+	}
 	for i := 0; i+1 < len(toks); i++ {
 		if commonWords[toks[i]] && commonWords[toks[i+1]] {
 			b.WriteString(" " + pairToken(toks[i], toks[i+1]))

@@ -49,7 +49,7 @@ func TestPairsKeepPhrases(t *testing.T) {
 			words[i] = vocab[r.IntN(len(vocab))]
 		}
 		text := strings.Join(words, " ")
-		indexed := withPairs(text)
+		indexed := withPairs(words)
 		if !strings.HasPrefix(indexed, text) {
 			t.Fatalf("pairs moved the words: %q -> %q", text, indexed)
 		}

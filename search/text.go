@@ -118,11 +118,6 @@ func tokens(s string, doc bool) []string {
 	return out
 }
 
-// IndexText returns the token stream of s as the index stores it.
-func IndexText(s string) string {
-	return strings.Join(Tokens(s), " ")
-}
-
 // IsCJKToken reports whether a token is CJK (single characters of it are
 // matched as prefixes).
 func IsCJKToken(t string) bool {

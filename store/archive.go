@@ -300,11 +300,9 @@ func (f *filer) folder(mailbox int64, name string) (*filerFolder, error) {
 	return fo, nil
 }
 
-// copyID returns a free copy id for an item sent at sentMS in the folder.
+// copyID returns a free copy id for an item sent at sentMS in the folder
+// (whose id file has checked against maxCopyFolder).
 func (f *filer) copyID(sentMS, folderID int64) (int64, error) {
-	if folderID > maxCopyFolder {
-		return 0, fmt.Errorf("folder id %d: the embedded store holds at most %d folders; move to PostgreSQL", folderID, maxCopyFolder)
-	}
 	sec := max(sentMS/1000, 0)
 	for try := 0; try < copyIDTries; try++ {
 		base := (sec+int64(try))<<(copyFolderBits+copySeqBits) | folderID<<copySeqBits

@@ -17,7 +17,6 @@ import (
 	"github.com/custos-archive/custos/capture/spool"
 	"github.com/custos-archive/custos/capture/waexport"
 	"github.com/custos-archive/custos/capture/wecom"
-	"github.com/custos-archive/custos/directory"
 	"github.com/custos-archive/custos/item"
 	"github.com/spf13/cobra"
 )
@@ -187,16 +186,7 @@ func runCaptureUsersAdd(ctx context.Context, g *globals, email, name string, pho
 }
 
 func runCaptureUsersImport(ctx context.Context, g *globals, path string) error {
-	n, err := g.normalizer()
-	if err != nil {
-		return err
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	us, err := directory.ParseUsers(f, path, n)
+	us, err := g.readUsers(path)
 	if err != nil {
 		return err
 	}

@@ -267,7 +267,7 @@ func connectorView(c store.Connector) connectorJSON {
 }
 
 func runConnectorList(ctx context.Context, g *globals) error {
-	st, err := store.Open(ctx, g.data, store.Options{Logger: g.log})
+	st, err := g.openStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -309,7 +309,7 @@ func runConnectorList(ctx context.Context, g *globals) error {
 }
 
 func runConnectorShow(ctx context.Context, g *globals, name string, watch bool) error {
-	st, err := store.Open(ctx, g.data, store.Options{Logger: g.log})
+	st, err := g.openStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -443,7 +443,7 @@ func runConnectorRun(ctx context.Context, g *globals, name string) error {
 }
 
 func runConnectorUnmapped(ctx context.Context, g *globals, name, csvOut string) error {
-	st, err := store.Open(ctx, g.data, store.Options{Logger: g.log})
+	st, err := g.openStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -532,7 +532,7 @@ func runConnectorReplay(ctx context.Context, g *globals, name, mapping string) e
 }
 
 func runConnectorCompleteness(ctx context.Context, g *globals, name string) error {
-	st, err := store.Open(ctx, g.data, store.Options{Logger: g.log})
+	st, err := g.openStore(ctx)
 	if err != nil {
 		return err
 	}

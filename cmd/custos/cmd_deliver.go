@@ -67,7 +67,7 @@ func runDeliver(ctx context.Context, g *globals, o deliverOptions) error {
 		return fmt.Errorf("--imap: %w", err)
 	}
 	defer sink.Close()
-	st, err := store.Open(ctx, g.data, store.Options{Logger: g.log})
+	st, err := g.openStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -118,7 +118,7 @@ type deliverProblem struct {
 }
 
 func runDeliverStatus(ctx context.Context, g *globals) error {
-	st, err := store.Open(ctx, g.data, store.Options{Logger: g.log})
+	st, err := g.openStore(ctx)
 	if err != nil {
 		return err
 	}

@@ -56,7 +56,7 @@ type folderRow struct {
 }
 
 func runMailboxList(ctx context.Context, g *globals, address string) error {
-	st, err := store.Open(ctx, g.data, store.Options{Logger: g.log})
+	st, err := g.openStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -85,7 +85,7 @@ func runMailboxList(ctx context.Context, g *globals, address string) error {
 }
 
 func runMailboxExport(ctx context.Context, g *globals, address, folder, path string) error {
-	st, err := store.Open(ctx, g.data, store.Options{Logger: g.log})
+	st, err := g.openStore(ctx)
 	if err != nil {
 		return err
 	}

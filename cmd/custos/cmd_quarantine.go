@@ -76,7 +76,7 @@ func runQuarantineList(ctx context.Context, g *globals, source string) error {
 	if err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, g.data, store.Options{Logger: g.log})
+	st, err := g.openStore(ctx)
 	if err != nil {
 		return err
 	}

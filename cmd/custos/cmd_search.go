@@ -9,7 +9,6 @@ import (
 
 	"github.com/custos-archive/custos/compliance/audit"
 	"github.com/custos-archive/custos/search"
-	"github.com/custos-archive/custos/store"
 	"github.com/spf13/cobra"
 )
 
@@ -64,7 +63,7 @@ func runSearch(ctx context.Context, g *globals, o searchOptions, q string) error
 	if err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, g.data, store.Options{Logger: g.log})
+	st, err := g.openStore(ctx)
 	if err != nil {
 		return err
 	}

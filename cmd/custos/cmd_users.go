@@ -49,21 +49,26 @@ type usersImportResult struct {
 	Updated int `json:"updated"`
 }
 
-func runUsersImport(ctx context.Context, g *globals, path string) error {
+// readUsers reads and checks a users file (email,name,phones).
+func (g *globals) readUsers(path string) ([]directory.User, error) {
 	n, err := g.normalizer()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer f.Close()
-	users, err := directory.ParseUsers(f, path, n)
+	return directory.ParseUsers(f, path, n)
+}
+
+func runUsersImport(ctx context.Context, g *globals, path string) error {
+	users, err := g.readUsers(path)
 	if err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, g.data, store.Options{Logger: g.log})
+	st, err := g.openStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -87,7 +92,7 @@ func runUsersImport(ctx context.Context, g *globals, path string) error {
 }
 
 func runUsersList(ctx context.Context, g *globals) error {
-	st, err := store.Open(ctx, g.data, store.Options{Logger: g.log})
+	st, err := g.openStore(ctx)
 	if err != nil {
 		return err
 	}

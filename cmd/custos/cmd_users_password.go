@@ -46,7 +46,7 @@ func runUsersPassword(ctx context.Context, g *globals, email string, in io.Reade
 	if pw == "" {
 		return errors.New("no password on standard input")
 	}
-	st, err := store.Open(ctx, g.data, store.Options{Logger: g.log})
+	st, err := g.openStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -108,7 +108,7 @@ that client alone.`,
 }
 
 func runAppPasswordAdd(ctx context.Context, g *globals, email, name string) error {
-	st, err := store.Open(ctx, g.data, store.Options{Logger: g.log})
+	st, err := g.openStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -125,7 +125,7 @@ func runAppPasswordAdd(ctx context.Context, g *globals, email, name string) erro
 }
 
 func runAppPasswordList(ctx context.Context, g *globals, email string) error {
-	st, err := store.Open(ctx, g.data, store.Options{Logger: g.log})
+	st, err := g.openStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -163,7 +163,7 @@ func runAppPasswordList(ctx context.Context, g *globals, email string) error {
 }
 
 func runAppPasswordRevoke(ctx context.Context, g *globals, email, name string) error {
-	st, err := store.Open(ctx, g.data, store.Options{Logger: g.log})
+	st, err := g.openStore(ctx)
 	if err != nil {
 		return err
 	}
