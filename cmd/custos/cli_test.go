@@ -16,13 +16,14 @@ import (
 	"time"
 
 	"github.com/custos-archive/custos/demo"
+	"github.com/custos-archive/custos/internal/testclock"
 )
 
 // custos runs the CLI in-process and returns its exit code and output.
 func custos(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code := run(context.Background(), args, &out, &errb)
+	code := runWithClock(context.Background(), testclock.Now, args, &out, &errb)
 	return code, out.String(), errb.String()
 }
 

@@ -15,6 +15,9 @@ import (
 
 const demoMarker = ".custos-demo"
 
+// demoSeed draws the demo's traffic: its content does not depend on the day.
+const demoSeed = 20261204
+
 func newDemoCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "demo",
@@ -64,8 +67,9 @@ func runDemo(ctx context.Context, g *globals) error {
 	if err != nil {
 		return err
 	}
-	day := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -1)
-	traffic := demo.Day(day, 30, uint64(day.Unix()))
+	// Yesterday's traffic, the same every day: the day moves the times only.
+	day := g.clock()().UTC().Truncate(24*time.Hour).AddDate(0, 0, -1)
+	traffic := demo.Day(day, 30, demoSeed)
 	for _, src := range item.Sources {
 		p := filepath.Join(in, string(src)+".jsonl")
 		f, err := os.Create(p)

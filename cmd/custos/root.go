@@ -39,7 +39,12 @@ type exitError struct {
 func (e *exitError) Error() string { return e.msg }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	g := &globals{stdout: stdout, stderr: stderr}
+	return runWithClock(ctx, nil, args, stdout, stderr)
+}
+
+// runWithClock runs the CLI with the given clock (nil: time.Now).
+func runWithClock(ctx context.Context, now func() time.Time, args []string, stdout, stderr io.Writer) int {
+	g := &globals{stdout: stdout, stderr: stderr, now: now}
 	root := newRoot(g)
 	root.SetArgs(args)
 	root.SetOut(stdout)
